@@ -1,0 +1,131 @@
+//! A compact string interner: every id, code and unit is stored once and referred to by a `Sym`
+//! (4 bytes). One arena plus a hash index keeps a million-patient network small.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// An interned string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Sym(pub u32);
+
+/// FxHash (as in rustc): fast, deterministic, good enough for short ids.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+pub type FxHashMap<K, V> = HashMap<K, V, FxBuild>;
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_u64(s.len() as u64);
+    h.finish()
+}
+
+/// Strings in one arena; `ends[i]` is where string `i` ends. Lookup is by hash, with the rare
+/// collision of two different strings kept in a side table.
+#[derive(Default, Clone)]
+pub struct Interner {
+    arena: String,
+    ends: Vec<u64>,
+    by_hash: FxHashMap<u64, u32>,
+    collisions: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        let mut i = Interner::default();
+        i.intern(""); // Sym(0) is the empty string.
+        i
+    }
+
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        let h = hash_str(s);
+        match self.by_hash.get(&h) {
+            Some(&id) if self.resolve(Sym(id)) == s => Some(Sym(id)),
+            Some(_) => self.collisions.get(s).map(|&id| Sym(id)),
+            None => None,
+        }
+    }
+
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(sym) = self.get(s) {
+            return sym;
+        }
+        let id = self.ends.len() as u32;
+        self.arena.push_str(s);
+        self.ends.push(self.arena.len() as u64);
+        let h = hash_str(s);
+        if self.by_hash.contains_key(&h) {
+            self.collisions.insert(s.into(), id);
+        } else {
+            self.by_hash.insert(h, id);
+        }
+        Sym(id)
+    }
+
+    pub fn resolve(&self, sym: Sym) -> &str {
+        let i = sym.0 as usize;
+        let end = self.ends.get(i).copied().unwrap_or(0) as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(0) as usize
+        };
+        self.arena.get(start..end).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Approximate heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.capacity() + self.ends.capacity() * 8 + self.by_hash.capacity() * 16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once() {
+        let mut i = Interner::new();
+        let a = i.intern("E119");
+        let b = i.intern("I10");
+        assert_ne!(a, b);
+        assert_eq!(i.intern("E119"), a);
+        assert_eq!(i.resolve(a), "E119");
+        assert_eq!(i.resolve(b), "I10");
+        assert_eq!(i.get("missing"), None);
+        assert_eq!(i.resolve(Sym(0)), "");
+    }
+}

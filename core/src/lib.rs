@@ -1,0 +1,23 @@
+//! cin_core: the embeddable engine of a clinically integrated network.
+//!
+//! One longitudinal record per patient merged across organisations (with provenance), the
+//! care-continuum analytics built on it, and ingest from FHIR R4 and Synthea CSV.
+#![forbid(unsafe_code)]
+
+pub mod code;
+pub mod error;
+pub mod ingest;
+pub mod intern;
+pub mod model;
+pub mod network;
+pub mod time;
+
+pub use code::CodeSystem;
+pub use error::{CinError, Location, Result};
+pub use ingest::{IngestIssue, IngestReport};
+pub use model::*;
+pub use network::{Counts, Network, PatientInput};
+pub use time::Timestamp;
+
+/// The library version (Cargo package version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
