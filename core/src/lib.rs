@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod code;
+pub mod continuum;
 pub mod error;
 pub mod ingest;
 pub mod intern;
