@@ -79,10 +79,13 @@ impl Interner {
         self.arena.push_str(s);
         self.ends.push(self.arena.len() as u64);
         let h = hash_str(s);
-        if self.by_hash.contains_key(&h) {
-            self.collisions.insert(s.into(), id);
-        } else {
-            self.by_hash.insert(h, id);
+        match self.by_hash.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.insert(s.into(), id);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
         }
         Sym(id)
     }
