@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod intern;
 pub mod model;
 pub mod network;
+pub mod report;
 pub mod time;
 
 pub use code::CodeSystem;
@@ -22,3 +23,4 @@ pub use time::Timestamp;
 
 /// The library version (Cargo package version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use report::NetworkReport;

@@ -153,53 +153,15 @@ impl Network {
     }
 
     /// Readmission rows and the summary (eligible index stays, readmissions, rate).
-    pub fn readmissions_with(
-        &self,
-        policy: &ReadmissionPolicy,
-    ) -> (Vec<Readmission>, ReadmissionSummary) {
-        let end = policy
-            .data_end
-            .or_else(|| self.data_end())
-            .unwrap_or_default();
+    pub fn readmissions_with(&self, policy: &ReadmissionPolicy) -> (Vec<Readmission>, ReadmissionSummary) {
         let mut rows = Vec::new();
         let mut summary = ReadmissionSummary::default();
-        for &p in self.patient_list() {
-            let stays = self.patient_stays(p, &policy.stays);
-            for (i, stay) in stays.iter().enumerate() {
-                if index_exclusion(self, stay, policy, end).is_some() {
-                    continue;
-                }
-                summary.index_stays += 1;
-                let Some(next) = stays.get(i + 1) else {
-                    continue;
-                };
-                let Some(discharge) = stay.discharge else {
-                    continue;
-                };
-                let days_between = discharge.days_until(next.admit);
-                if days_between > policy.days {
-                    continue;
-                }
-                let planned = self.stay_is_planned(next);
-                if planned && policy.exclude_planned {
-                    continue;
-                }
-                let cross_org = match (stay.discharge_org, next.admit_org) {
-                    (Some(a), Some(b)) => a != b,
-                    _ => false,
-                };
+        for (_, readmission) in self.index_stays_with(policy) {
+            summary.index_stays += 1;
+            if let Some(r) = readmission {
                 summary.readmissions += 1;
-                summary.cross_org += cross_org as usize;
-                rows.push(Readmission {
-                    patient: p,
-                    index_encounter: stay.last_encounter(),
-                    index_discharge: discharge,
-                    readmit_encounter: next.first_encounter(),
-                    readmit_admit: next.admit,
-                    days_between,
-                    cross_org,
-                    planned,
-                });
+                summary.cross_org += r.cross_org as usize;
+                rows.push(r);
             }
         }
         summary.rate = if summary.index_stays == 0 {
@@ -208,5 +170,46 @@ impl Network {
             summary.readmissions as f64 / summary.index_stays as f64
         };
         (rows, summary)
+    }
+
+    /// Every eligible index stay with its readmission, if any.
+    pub fn index_stays_with(&self, policy: &ReadmissionPolicy) -> Vec<(Stay, Option<Readmission>)> {
+        let end = policy.data_end.or_else(|| self.data_end()).unwrap_or_default();
+        let mut out = Vec::new();
+        for &p in self.patient_list() {
+            let stays = self.patient_stays(p, &policy.stays);
+            for (i, stay) in stays.iter().enumerate() {
+                if index_exclusion(self, stay, policy, end).is_some() {
+                    continue;
+                }
+                let readmission = stays.get(i + 1).and_then(|next| self.pair(stay, next, policy));
+                out.push((stay.clone(), readmission));
+            }
+        }
+        out
+    }
+
+    /// The readmission that `next` makes of `stay`, if it is one.
+    fn pair(&self, stay: &Stay, next: &Stay, policy: &ReadmissionPolicy) -> Option<Readmission> {
+        let discharge = stay.discharge?;
+        let days_between = discharge.days_until(next.admit);
+        if days_between > policy.days {
+            return None;
+        }
+        let planned = self.stay_is_planned(next);
+        if planned && policy.exclude_planned {
+            return None;
+        }
+        let cross_org = matches!((stay.discharge_org, next.admit_org), (Some(a), Some(b)) if a != b);
+        Some(Readmission {
+            patient: stay.patient,
+            index_encounter: stay.last_encounter(),
+            index_discharge: discharge,
+            readmit_encounter: next.first_encounter(),
+            readmit_admit: next.admit,
+            days_between,
+            cross_org,
+            planned,
+        })
     }
 }

@@ -1,0 +1,206 @@
+//! The network report: the front page a CIN's staff and its payers read. Built in core so the
+//! CLI, the C ABI and Python all print the same thing.
+
+use crate::continuum::{FollowupPolicy, FollowupSummary, ReadmissionPolicy, ReadmissionSummary, TransitionSummary};
+use crate::ingest::IngestReport;
+use crate::model::Setting;
+use crate::network::{Counts, Network};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Loaded / skipped / errors of one source kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub loaded: usize,
+    pub skipped: usize,
+    pub errors: usize,
+    pub loaded_by_kind: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Utilisation {
+    /// Years between the first and the last encounter in the data.
+    pub period_years: f64,
+    pub ed_visits_per_1000_per_year: f64,
+    pub admissions_per_1000_per_year: f64,
+    pub encounters_by_setting: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HospitalReadmissions {
+    pub org_id: String,
+    pub name: Option<String>,
+    pub index_stays: usize,
+    pub readmissions: usize,
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkReport {
+    pub counts: Counts,
+    pub organizations_by_kind: BTreeMap<String, usize>,
+    pub ingest: BTreeMap<String, IngestSummary>,
+    pub readmissions_30d: ReadmissionSummary,
+    pub readmissions_by_hospital: Vec<HospitalReadmissions>,
+    pub followup_7d: FollowupSummary,
+    pub followup_30d: FollowupSummary,
+    pub transitions: TransitionSummary,
+    pub utilisation: Utilisation,
+}
+
+impl NetworkReport {
+    /// Builds the report; `loads` are the ingest reports by source kind (`fhir`, `synthea_csv`...).
+    pub fn build(net: &Network, loads: &[(String, IngestReport)]) -> NetworkReport {
+        let mut ingest: BTreeMap<String, IngestSummary> = BTreeMap::new();
+        for (kind, rep) in loads {
+            let s = ingest.entry(kind.clone()).or_default();
+            s.loaded += rep.total_loaded();
+            s.skipped += rep.total_skipped();
+            s.errors += rep.issues.len();
+            for (k, v) in &rep.loaded {
+                *s.loaded_by_kind.entry(k.clone()).or_insert(0) += v;
+            }
+        }
+        let mut organizations_by_kind = BTreeMap::new();
+        for o in &net.organizations {
+            *organizations_by_kind.entry(o.kind.as_str().to_string()).or_insert(0) += 1;
+        }
+
+        let policy = ReadmissionPolicy::days(30);
+        let (_, readmissions_30d) = net.readmissions_with(&policy);
+        let mut by_hosp: BTreeMap<Option<u32>, (usize, usize)> = BTreeMap::new();
+        for (stay, readmission) in net.index_stays_with(&policy) {
+            let e = by_hosp.entry(stay.discharge_org.map(|o| o.0)).or_default();
+            e.0 += 1;
+            e.1 += readmission.is_some() as usize;
+        }
+        let readmissions_by_hospital = by_hosp
+            .into_iter()
+            .filter_map(|(org, (index_stays, readmissions))| {
+                let o = &net.organizations[org? as usize];
+                Some(HospitalReadmissions {
+                    org_id: net.str(o.id).to_string(),
+                    name: o.name.map(|n| net.str(n).to_string()),
+                    index_stays,
+                    readmissions,
+                    rate: if index_stays == 0 { 0.0 } else { readmissions as f64 / index_stays as f64 },
+                })
+            })
+            .collect();
+
+        let (_, followup_7d) = net.followups_with(&FollowupPolicy::days(7));
+        let (_, followup_30d) = net.followups_with(&FollowupPolicy::days(30));
+
+        let mut encounters_by_setting = BTreeMap::new();
+        for e in &net.encounters {
+            *encounters_by_setting.entry(e.setting.as_str().to_string()).or_insert(0) += 1;
+        }
+        let first = net.encounters.iter().map(|e| e.start).min();
+        let last = net.data_end();
+        let period_years = match (first, last) {
+            (Some(a), Some(b)) => (a.days_until(b).max(1) as f64) / 365.25,
+            _ => 0.0,
+        };
+        let patients = net.patient_count().max(1) as f64;
+        let per_1000 = |n: usize| {
+            if period_years > 0.0 { n as f64 * 1000.0 / patients / period_years } else { 0.0 }
+        };
+        let ed = encounters_by_setting.get(Setting::Emergency.as_str()).copied().unwrap_or(0);
+        let admissions = net.stays().len();
+        NetworkReport {
+            counts: net.counts(),
+            organizations_by_kind,
+            ingest,
+            readmissions_30d,
+            readmissions_by_hospital,
+            followup_7d,
+            followup_30d,
+            transitions: net.transition_summary(),
+            utilisation: Utilisation {
+                period_years,
+                ed_visits_per_1000_per_year: per_1000(ed),
+                admissions_per_1000_per_year: per_1000(admissions),
+                encounters_by_setting,
+            },
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// A plain-text rendering for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let c = &self.counts;
+        let _ = writeln!(s, "cin_core network report");
+        let _ = writeln!(s, "=======================");
+        let _ = writeln!(
+            s,
+            "patients {}  organizations {}  practitioners {}",
+            c.patients, c.organizations, c.practitioners
+        );
+        let _ = writeln!(
+            s,
+            "encounters {}  conditions {}  observations {}  medications {}  procedures {}",
+            c.encounters, c.conditions, c.observations, c.medications, c.procedures
+        );
+        let kinds: Vec<String> = self.organizations_by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(s, "organizations by kind: {}", kinds.join(", "));
+        if !self.ingest.is_empty() {
+            let _ = writeln!(s, "\nIngest");
+            for (kind, i) in &self.ingest {
+                let _ = writeln!(s, "  {kind:<12} loaded {:>8}  skipped {:>6}  issues {:>5}", i.loaded, i.skipped, i.errors);
+            }
+        }
+        let u = &self.utilisation;
+        let _ = writeln!(s, "\nUtilisation over {:.1} years", u.period_years);
+        let settings: Vec<String> = u.encounters_by_setting.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(s, "  encounters by setting: {}", settings.join(", "));
+        let _ = writeln!(
+            s,
+            "  ED visits per 1,000 per year {:.0}   admissions per 1,000 per year {:.0}",
+            u.ed_visits_per_1000_per_year, u.admissions_per_1000_per_year
+        );
+        let r = &self.readmissions_30d;
+        let _ = writeln!(s, "\n30-day readmissions (transfer-chained, unplanned, full window)");
+        let _ = writeln!(
+            s,
+            "  index stays {}  readmissions {}  rate {:.1}%  cross-organisation {}",
+            r.index_stays,
+            r.readmissions,
+            100.0 * r.rate,
+            r.cross_org
+        );
+        for h in &self.readmissions_by_hospital {
+            let _ = writeln!(
+                s,
+                "    {:<40} {:>5} / {:<5} {:>5.1}%",
+                h.name.as_deref().unwrap_or(&h.org_id),
+                h.readmissions,
+                h.index_stays,
+                100.0 * h.rate
+            );
+        }
+        let _ = writeln!(s, "\nFollow-up after discharge to the community");
+        for (label, f) in [("7-day", &self.followup_7d), ("30-day", &self.followup_30d)] {
+            let _ = writeln!(
+                s,
+                "  {label:<7} discharges {}  followed up {}  rate {:.1}%  missed {}",
+                f.discharges,
+                f.followed_up,
+                100.0 * f.rate,
+                f.discharges - f.followed_up
+            );
+        }
+        let _ = writeln!(s, "\nTransitions between settings ({} total, {} cross-organisation)", self.transitions.total, self.transitions.cross_org);
+        let mut t: Vec<(&String, &usize)> = self.transitions.counts.iter().collect();
+        t.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (k, v) in t.iter().take(12) {
+            let _ = writeln!(s, "  {k:<28} {v}");
+        }
+        s
+    }
+}
+
