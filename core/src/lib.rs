@@ -4,21 +4,26 @@
 //! care-continuum analytics built on it, and ingest from FHIR R4 and Synthea CSV.
 #![forbid(unsafe_code)]
 
+pub mod alert;
 pub mod code;
 pub mod continuum;
+pub mod crosswalk;
 pub mod error;
 pub mod ingest;
 pub mod intern;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod table;
 pub mod time;
 
+pub use alert::{Alert, AlertKind, Severity};
 pub use code::CodeSystem;
 pub use error::{CinError, Location, Result};
 pub use ingest::{IngestIssue, IngestReport};
 pub use model::*;
 pub use network::{Counts, Network, PatientInput};
+pub use table::{Column, Table};
 pub use time::Timestamp;
 
 /// The library version (Cargo package version).

@@ -1,7 +1,9 @@
 //! The network report: the front page a CIN's staff and its payers read. Built in core so the
 //! CLI, the C ABI and Python all print the same thing.
 
-use crate::continuum::{FollowupPolicy, FollowupSummary, ReadmissionPolicy, ReadmissionSummary, TransitionSummary};
+use crate::continuum::{
+    FollowupPolicy, FollowupSummary, ReadmissionPolicy, ReadmissionSummary, TransitionSummary,
+};
 use crate::ingest::IngestReport;
 use crate::model::Setting;
 use crate::network::{Counts, Network};
@@ -64,7 +66,9 @@ impl NetworkReport {
         }
         let mut organizations_by_kind = BTreeMap::new();
         for o in &net.organizations {
-            *organizations_by_kind.entry(o.kind.as_str().to_string()).or_insert(0) += 1;
+            *organizations_by_kind
+                .entry(o.kind.as_str().to_string())
+                .or_insert(0) += 1;
         }
 
         let policy = ReadmissionPolicy::days(30);
@@ -84,7 +88,11 @@ impl NetworkReport {
                     name: o.name.map(|n| net.str(n).to_string()),
                     index_stays,
                     readmissions,
-                    rate: if index_stays == 0 { 0.0 } else { readmissions as f64 / index_stays as f64 },
+                    rate: if index_stays == 0 {
+                        0.0
+                    } else {
+                        readmissions as f64 / index_stays as f64
+                    },
                 })
             })
             .collect();
@@ -94,7 +102,9 @@ impl NetworkReport {
 
         let mut encounters_by_setting = BTreeMap::new();
         for e in &net.encounters {
-            *encounters_by_setting.entry(e.setting.as_str().to_string()).or_insert(0) += 1;
+            *encounters_by_setting
+                .entry(e.setting.as_str().to_string())
+                .or_insert(0) += 1;
         }
         let first = net.encounters.iter().map(|e| e.start).min();
         let last = net.data_end();
@@ -104,9 +114,16 @@ impl NetworkReport {
         };
         let patients = net.patient_count().max(1) as f64;
         let per_1000 = |n: usize| {
-            if period_years > 0.0 { n as f64 * 1000.0 / patients / period_years } else { 0.0 }
+            if period_years > 0.0 {
+                n as f64 * 1000.0 / patients / period_years
+            } else {
+                0.0
+            }
         };
-        let ed = encounters_by_setting.get(Setting::Emergency.as_str()).copied().unwrap_or(0);
+        let ed = encounters_by_setting
+            .get(Setting::Emergency.as_str())
+            .copied()
+            .unwrap_or(0);
         let admissions = net.stays().len();
         NetworkReport {
             counts: net.counts(),
@@ -146,17 +163,29 @@ impl NetworkReport {
             "encounters {}  conditions {}  observations {}  medications {}  procedures {}",
             c.encounters, c.conditions, c.observations, c.medications, c.procedures
         );
-        let kinds: Vec<String> = self.organizations_by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let kinds: Vec<String> = self
+            .organizations_by_kind
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         let _ = writeln!(s, "organizations by kind: {}", kinds.join(", "));
         if !self.ingest.is_empty() {
             let _ = writeln!(s, "\nIngest");
             for (kind, i) in &self.ingest {
-                let _ = writeln!(s, "  {kind:<12} loaded {:>8}  skipped {:>6}  issues {:>5}", i.loaded, i.skipped, i.errors);
+                let _ = writeln!(
+                    s,
+                    "  {kind:<12} loaded {:>8}  skipped {:>6}  issues {:>5}",
+                    i.loaded, i.skipped, i.errors
+                );
             }
         }
         let u = &self.utilisation;
         let _ = writeln!(s, "\nUtilisation over {:.1} years", u.period_years);
-        let settings: Vec<String> = u.encounters_by_setting.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let settings: Vec<String> = u
+            .encounters_by_setting
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         let _ = writeln!(s, "  encounters by setting: {}", settings.join(", "));
         let _ = writeln!(
             s,
@@ -164,7 +193,10 @@ impl NetworkReport {
             u.ed_visits_per_1000_per_year, u.admissions_per_1000_per_year
         );
         let r = &self.readmissions_30d;
-        let _ = writeln!(s, "\n30-day readmissions (transfer-chained, unplanned, full window)");
+        let _ = writeln!(
+            s,
+            "\n30-day readmissions (transfer-chained, unplanned, full window)"
+        );
         let _ = writeln!(
             s,
             "  index stays {}  readmissions {}  rate {:.1}%  cross-organisation {}",
@@ -194,7 +226,11 @@ impl NetworkReport {
                 f.discharges - f.followed_up
             );
         }
-        let _ = writeln!(s, "\nTransitions between settings ({} total, {} cross-organisation)", self.transitions.total, self.transitions.cross_org);
+        let _ = writeln!(
+            s,
+            "\nTransitions between settings ({} total, {} cross-organisation)",
+            self.transitions.total, self.transitions.cross_org
+        );
         let mut t: Vec<(&String, &usize)> = self.transitions.counts.iter().collect();
         t.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (k, v) in t.iter().take(12) {
@@ -203,4 +239,3 @@ impl NetworkReport {
         s
     }
 }
-

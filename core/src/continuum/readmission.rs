@@ -153,7 +153,10 @@ impl Network {
     }
 
     /// Readmission rows and the summary (eligible index stays, readmissions, rate).
-    pub fn readmissions_with(&self, policy: &ReadmissionPolicy) -> (Vec<Readmission>, ReadmissionSummary) {
+    pub fn readmissions_with(
+        &self,
+        policy: &ReadmissionPolicy,
+    ) -> (Vec<Readmission>, ReadmissionSummary) {
         let mut rows = Vec::new();
         let mut summary = ReadmissionSummary::default();
         for (_, readmission) in self.index_stays_with(policy) {
@@ -174,7 +177,10 @@ impl Network {
 
     /// Every eligible index stay with its readmission, if any.
     pub fn index_stays_with(&self, policy: &ReadmissionPolicy) -> Vec<(Stay, Option<Readmission>)> {
-        let end = policy.data_end.or_else(|| self.data_end()).unwrap_or_default();
+        let end = policy
+            .data_end
+            .or_else(|| self.data_end())
+            .unwrap_or_default();
         let mut out = Vec::new();
         for &p in self.patient_list() {
             let stays = self.patient_stays(p, &policy.stays);
@@ -182,7 +188,9 @@ impl Network {
                 if index_exclusion(self, stay, policy, end).is_some() {
                     continue;
                 }
-                let readmission = stays.get(i + 1).and_then(|next| self.pair(stay, next, policy));
+                let readmission = stays
+                    .get(i + 1)
+                    .and_then(|next| self.pair(stay, next, policy));
                 out.push((stay.clone(), readmission));
             }
         }
@@ -200,7 +208,8 @@ impl Network {
         if planned && policy.exclude_planned {
             return None;
         }
-        let cross_org = matches!((stay.discharge_org, next.admit_org), (Some(a), Some(b)) if a != b);
+        let cross_org =
+            matches!((stay.discharge_org, next.admit_org), (Some(a), Some(b)) if a != b);
         Some(Readmission {
             patient: stay.patient,
             index_encounter: stay.last_encounter(),

@@ -1,0 +1,158 @@
+//! A small columnar table: what every analysis hands to the bindings.
+//!
+//! Analyses build their rows in Rust types and turn them into a `Table` once; the Python binding
+//! turns a `Table` into numpy / Arrow columns and the C ABI into JSON, so neither repeats the
+//! column lists. Columns are typed and nullable where the data can be missing.
+
+use crate::error::{CinError, Result};
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// One typed column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Column {
+    Str(Vec<Option<String>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    /// Wall-clock times (see [`Timestamp`]); rendered as ISO-8601 strings in JSON.
+    Time(Vec<Option<Timestamp>>),
+    /// A list of strings per row (e.g. the HCCs of a patient).
+    StrList(Vec<Vec<String>>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Str(v) => v.len(),
+            Column::Int(v) => v.len(),
+            Column::Float(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::Time(v) => v.len(),
+            Column::StrList(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Type name as the bindings report it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Column::Str(_) => "str",
+            Column::Int(_) => "int",
+            Column::Float(_) => "float",
+            Column::Bool(_) => "bool",
+            Column::Time(_) => "time",
+            Column::StrList(_) => "list[str]",
+        }
+    }
+}
+
+/// Named columns of equal length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    names: Vec<String>,
+    columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn new() -> Self {
+        Table::default()
+    }
+
+    /// Adds a column; its length must match the columns already there.
+    pub fn push(&mut self, name: &str, column: Column) -> Result<()> {
+        if let Some(first) = self.columns.first()
+            && first.len() != column.len()
+        {
+            return Err(CinError::invalid(format!(
+                "column {name} has {} rows, the table has {}",
+                column.len(),
+                first.len()
+            )));
+        }
+        if self.names.iter().any(|n| n == name) {
+            return Err(CinError::invalid(format!("column {name} appears twice")));
+        }
+        self.names.push(name.to_string());
+        self.columns.push(column);
+        Ok(())
+    }
+
+    /// Builder form of [`Table::push`] for analyses whose columns are equal by construction.
+    pub fn with(mut self, name: &str, column: Column) -> Self {
+        let n = self.columns.first().map(Column::len);
+        debug_assert!(n.is_none_or(|n| n == column.len()), "column {name} length");
+        if n.is_none_or(|n| n == column.len()) {
+            self.names.push(name.to_string());
+            self.columns.push(column);
+        }
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.columns.first().map_or(0, Column::len)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn column_names(&self) -> &[String] {
+        &self.names
+    }
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &Column)> {
+        self.names
+            .iter()
+            .map(String::as_str)
+            .zip(self.columns.iter())
+    }
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.columns[i])
+    }
+    /// Moves the columns out (for zero-copy hand-over to a binding).
+    pub fn into_columns(self) -> Vec<(String, Column)> {
+        self.names.into_iter().zip(self.columns).collect()
+    }
+
+    /// `{"column": [values...], ...}` with times as ISO-8601 strings.
+    pub fn to_json_columns(&self) -> String {
+        let mut map = serde_json::Map::new();
+        for (name, col) in self.columns() {
+            let v = match col {
+                Column::Time(t) => serde_json::Value::Array(
+                    t.iter()
+                        .map(|x| {
+                            x.map_or(serde_json::Value::Null, |x| {
+                                serde_json::Value::String(x.to_string())
+                            })
+                        })
+                        .collect(),
+                ),
+                other => serde_json::to_value(other).unwrap_or(serde_json::Value::Null),
+            };
+            map.insert(name.to_string(), v);
+        }
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_ragged_and_repeated_columns() {
+        let mut t = Table::new();
+        t.push("a", Column::Int(vec![Some(1), None])).unwrap();
+        assert!(t.push("b", Column::Int(vec![Some(1)])).is_err());
+        assert!(t.push("a", Column::Int(vec![Some(1), Some(2)])).is_err());
+        t.push("c", Column::Str(vec![Some("x".into()), None]))
+            .unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.column_names(), ["a", "c"]);
+        assert_eq!(t.to_json_columns(), r#"{"a":[1,null],"c":["x",null]}"#);
+    }
+}
