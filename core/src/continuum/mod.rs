@@ -5,6 +5,7 @@
 mod followup;
 mod readmission;
 mod stays;
+mod tables;
 mod timeline;
 mod transitions;
 

@@ -1,0 +1,198 @@
+//! Status codes, the thread-local last error and the one guard every entry point runs in: null
+//! and UTF-8 checks turn into statuses, panics are caught (a panic must never unwind into the
+//! host EHR) and the message of the last failure is kept for `cin_last_error_message`.
+
+use cin_core::CinError;
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Result of every fallible call: an `int32_t` in C, 0 = OK. Values are append-only and never
+/// reused. A plain integer (not a C enum) so any value a caller passes back is well defined.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CinStatus(pub i32);
+
+/// Success.
+pub const CIN_STATUS_OK: CinStatus = CinStatus(0);
+/// A required pointer argument was NULL.
+pub const CIN_STATUS_NULL_POINTER: CinStatus = CinStatus(1);
+/// An argument is wrong: unknown patient, bad date, out-of-range enum value, mismatched lengths.
+pub const CIN_STATUS_INVALID_INPUT: CinStatus = CinStatus(2);
+/// Input bytes could not be parsed (truncated JSON, not HL7, broken CSV).
+pub const CIN_STATUS_PARSE_ERROR: CinStatus = CinStatus(3);
+/// The caller's buffer is too small; the needed size was written to the length out-parameter.
+pub const CIN_STATUS_BUFFER_TOO_SMALL: CinStatus = CinStatus(4);
+/// An internal error was caught before it could cross into the caller (a bug: please report).
+pub const CIN_STATUS_PANIC: CinStatus = CinStatus(5);
+/// A file or directory could not be read.
+pub const CIN_STATUS_IO_ERROR: CinStatus = CinStatus(6);
+/// A knowledge base or rule file is malformed.
+pub const CIN_STATUS_KNOWLEDGE_BASE_ERROR: CinStatus = CinStatus(7);
+/// A string argument is not valid UTF-8.
+pub const CIN_STATUS_INVALID_UTF8: CinStatus = CinStatus(8);
+
+/// A failure on its way to the caller: status plus message (no patient data).
+pub(crate) struct FfiError {
+    pub status: CinStatus,
+    pub message: String,
+}
+
+impl FfiError {
+    pub fn new(status: CinStatus, message: impl Into<String>) -> Self {
+        FfiError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn null(name: &str) -> Self {
+        FfiError::new(CIN_STATUS_NULL_POINTER, format!("argument {name} is NULL"))
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        FfiError::new(CIN_STATUS_INVALID_INPUT, message)
+    }
+}
+
+impl From<CinError> for FfiError {
+    fn from(e: CinError) -> Self {
+        let status = match &e {
+            CinError::Parse { .. } => CIN_STATUS_PARSE_ERROR,
+            CinError::InvalidInput(_) => CIN_STATUS_INVALID_INPUT,
+            CinError::Io { .. } => CIN_STATUS_IO_ERROR,
+            CinError::KnowledgeBase { .. } => CIN_STATUS_KNOWLEDGE_BASE_ERROR,
+            _ => CIN_STATUS_INVALID_INPUT,
+        };
+        FfiError::new(status, e.to_string())
+    }
+}
+
+pub(crate) type FfiResult<T> = Result<T, FfiError>;
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+}
+
+fn set_last_error(message: &str) {
+    let c = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
+}
+
+/// Runs one entry point: maps errors to statuses, records the message, catches panics.
+pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> CinStatus {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => {
+            LAST_ERROR.with(|e| *e.borrow_mut() = None);
+            CIN_STATUS_OK
+        }
+        Ok(Err(e)) => {
+            set_last_error(&e.message);
+            e.status
+        }
+        Err(_) => {
+            set_last_error("internal error: a panic was caught at the C boundary");
+            CIN_STATUS_PANIC
+        }
+    }
+}
+
+/// A NUL-terminated UTF-8 argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for the call.
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, name: &str) -> FfiResult<&'a str> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: non-null and NUL-terminated per the function contract.
+    let c = unsafe { CStr::from_ptr(ptr) };
+    c.to_str().map_err(|e| {
+        FfiError::new(
+            CIN_STATUS_INVALID_UTF8,
+            format!("argument {name} is not UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })
+}
+
+/// An optional NUL-terminated UTF-8 argument (NULL = absent).
+///
+/// # Safety
+/// As [`str_arg`].
+pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { str_arg(ptr, name) }.map(Some)
+    }
+}
+
+/// A `(bytes, len)` argument; NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// `ptr` points to `len` readable bytes (or is NULL with `len == 0`).
+pub(crate) unsafe fn bytes_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    name: &str,
+) -> FfiResult<&'a [u8]> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(FfiError::null(name))
+        };
+    }
+    // SAFETY: the caller guarantees `len` readable bytes at `ptr`.
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+}
+
+/// Hands a string to the caller (release with `cin_string_free`).
+///
+/// # Safety
+/// `out` is a valid pointer to write to (checked for NULL here).
+pub(crate) unsafe fn write_string(out: *mut *mut c_char, s: String) -> FfiResult<()> {
+    if out.is_null() {
+        return Err(FfiError::null("out"));
+    }
+    let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
+    // SAFETY: `out` is non-null and writable per the contract.
+    unsafe { *out = c.into_raw() };
+    Ok(())
+}
+
+/// A static description of a status code.
+#[unsafe(no_mangle)]
+pub extern "C" fn cin_status_str(status: CinStatus) -> *const c_char {
+    let s: &'static CStr = match status.0 {
+        0 => c"ok",
+        1 => c"a required pointer argument was NULL",
+        2 => c"invalid input",
+        3 => c"parse error",
+        4 => c"buffer too small",
+        5 => c"internal error (panic caught)",
+        6 => c"i/o error",
+        7 => c"knowledge base error",
+        8 => c"string argument is not UTF-8",
+        _ => c"unknown status",
+    };
+    s.as_ptr()
+}
+
+/// The message of this thread's last failed call, or NULL after a success. Valid until the next
+/// `cin_*` call on the same thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn cin_last_error_message() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+}
+
+/// Releases a string returned by the library. NULL is a no-op.
+///
+/// # Safety
+/// `s` is NULL or a string returned by this library and not yet released.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: `s` came from CString::into_raw in `write_string`.
+        drop(unsafe { CString::from_raw(s) });
+    }
+}

@@ -1,0 +1,31 @@
+"""cin_core: the engine of a clinically integrated network, for notebooks.
+
+One longitudinal record per patient merged across organisations (with provenance), and what a
+network runs on: transitions of care, readmissions, follow-up after discharge, risk, duplicate
+tests, drug interactions and shared quality measures.
+
+>>> import cin_core
+>>> net = cin_core.Network.synthetic(patients=2_000, seed=42)
+>>> net.counts()["patients"]
+2000
+>>> df = net.readmissions(days=30).to_pandas()      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._cin_core import __version__
+from ._network import IngestIssue, IngestReport, Network
+from ._table import Table
+from .exceptions import CinError, InvalidInputError, KnowledgeBaseError, ParseError
+
+__all__ = [
+    "__version__",
+    "CinError",
+    "IngestIssue",
+    "IngestReport",
+    "InvalidInputError",
+    "KnowledgeBaseError",
+    "Network",
+    "ParseError",
+    "Table",
+]

@@ -1,0 +1,115 @@
+"""`Table`: the columnar result of every cin_core analysis.
+
+Columns arrive from Rust as numpy arrays (numbers, times) or lists (strings, nullable values).
+pandas, pyarrow and polars are optional: they are imported only when a conversion asks for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
+
+import numpy as np
+
+_NAT = np.iinfo(np.int64).min
+
+
+class Table:
+    """Named columns of equal length.
+
+    >>> t = net.readmissions(days=30)            # doctest: +SKIP
+    >>> len(t), t.column_names                   # doctest: +SKIP
+    >>> df = t.to_pandas()                        # or pyarrow.table(t), polars.DataFrame(t)
+    """
+
+    __slots__ = ("_names", "_kinds", "_data")
+
+    def __init__(self, columns: Sequence[Tuple[str, str, Any]]):
+        self._names: List[str] = []
+        self._kinds: List[str] = []
+        self._data: List[Any] = []
+        for name, kind, data in columns:
+            if kind == "time":
+                arr = np.asarray(data, dtype=np.int64)
+                data = arr.view("datetime64[s]")  # i64::MIN is NaT
+            self._names.append(name)
+            self._kinds.append(kind)
+            self._data.append(data)
+
+    @property
+    def column_names(self) -> List[str]:
+        """Column names in order."""
+        return list(self._names)
+
+    def __len__(self) -> int:
+        return len(self._data[0]) if self._data else 0
+
+    def __getitem__(self, name: str) -> Any:
+        """One column (numpy array or list)."""
+        try:
+            return self._data[self._names.index(name)]
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __repr__(self) -> str:
+        cols = ", ".join(f"{n}: {k}" for n, k in zip(self._names, self._kinds))
+        return f"<cin_core.Table {len(self)} rows [{cols}]>"
+
+    def to_pydict(self) -> Dict[str, list]:
+        """Column name -> list of Python values (times as ``datetime``, missing as ``None``)."""
+        out: Dict[str, list] = {}
+        for name, kind, data in zip(self._names, self._kinds, self._data):
+            if kind == "time":
+                out[name] = [None if np.isnat(x) else x.item() for x in data]
+            elif kind == "float":
+                out[name] = [None if np.isnan(x) else float(x) for x in data]
+            elif isinstance(data, np.ndarray):
+                out[name] = data.tolist()
+            else:
+                out[name] = list(data)
+        return out
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` (needs pyarrow)."""
+        import pyarrow as pa
+
+        arrays = []
+        for kind, data in zip(self._kinds, self._data):
+            if kind == "time":
+                arrays.append(pa.array(data, type=pa.timestamp("s"), from_pandas=True))
+            elif kind == "float":
+                arrays.append(pa.array(data, type=pa.float64(), from_pandas=True))
+            elif kind == "int":
+                arrays.append(pa.array(data, type=pa.int64()))
+            elif kind == "bool":
+                arrays.append(pa.array(data, type=pa.bool_()))
+            elif kind == "list[str]":
+                arrays.append(pa.array(data, type=pa.list_(pa.string())))
+            else:
+                arrays.append(pa.array(data, type=pa.string()))
+        return pa.Table.from_arrays(arrays, names=self._names)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """Arrow PyCapsule stream, so ``pyarrow.table(t)`` and ``polars.DataFrame(t)`` accept a Table."""
+        return self.to_arrow().__arrow_c_stream__(requested_schema)
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` (needs pandas)."""
+        import pandas as pd
+
+        cols = {}
+        for name, kind, data in zip(self._names, self._kinds, self._data):
+            if kind in ("int", "bool") and not isinstance(data, np.ndarray):
+                dtype = "Int64" if kind == "int" else "boolean"
+                cols[name] = pd.array(data, dtype=dtype)
+            else:
+                cols[name] = data
+        return pd.DataFrame(cols, columns=self._names)
+
+    def to_polars(self) -> Any:
+        """A ``polars.DataFrame`` (needs polars and pyarrow)."""
+        import polars as pl
+
+        return pl.from_arrow(self.to_arrow())
