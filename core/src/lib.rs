@@ -14,6 +14,7 @@ pub mod intern;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod report_html;
 pub mod table;
 pub mod time;
 

@@ -14,12 +14,20 @@ tests, drug interactions and shared quality measures.
 from __future__ import annotations
 
 from ._cin_core import __version__
-from ._network import IngestIssue, IngestReport, Network
+from ._alert import Alert
+from ._network import Hl7Result, IngestIssue, IngestReport, Network
+from ._risk import charlson, check_interactions, cms_hcc, elixhauser
 from ._table import Table
 from .exceptions import CinError, InvalidInputError, KnowledgeBaseError, ParseError
 
 __all__ = [
     "__version__",
+    "Alert",
+    "Hl7Result",
+    "charlson",
+    "check_interactions",
+    "cms_hcc",
+    "elixhauser",
     "CinError",
     "IngestIssue",
     "IngestReport",
