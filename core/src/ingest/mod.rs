@@ -58,3 +58,9 @@ impl IngestReport {
         self.issues.extend(other.issues);
     }
 }
+
+mod fhir;
+mod fhir_json;
+mod fhir_refs;
+mod fhir_resources;
+mod fhir_setting;

@@ -1,0 +1,255 @@
+//! JSON reading for FHIR ingest: `serde_json` into a `Value`, plus the two checks serde_json does
+//! not make and the FHIR JSON rules require (FHIR R4 §2.6.2 "JSON Representation"):
+//!
+//! * **duplicate keys** — serde_json keeps the last one silently; a custom visitor builds the
+//!   same `Value` and records every key that appeared twice in one object;
+//! * **decimal syntax** — FHIR `decimal` must match
+//!   `-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE](0|[+\-]?[1-9][0-9]{0,9}))?` (R4 datatypes,
+//!   "decimal"), i.e. at most 18 integer and 17 fraction digits; serde_json accepts longer
+//!   numbers (rounding them), so a raw byte scan checks every number token.
+//!
+//! JSON the standard forbids (comments, `925.`, missing commas, truncation) is rejected by
+//! serde_json itself.
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// A JSON number that breaks the FHIR decimal rule, found by [`scan_numbers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BadNumber {
+    /// 1-based line within the scanned text.
+    pub line: usize,
+    /// The object key the number belongs to (JSON key names are not patient data).
+    pub key: String,
+    pub reason: &'static str,
+}
+
+/// Parses one JSON document and lists keys that occur twice in the same object.
+pub(crate) fn parse_checked(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Error> {
+    let mut dups = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = CheckedValue { dups: &mut dups }.deserialize(&mut de)?;
+    de.end()?;
+    Ok((v, dups))
+}
+
+/// A seed that deserialises a `serde_json::Value` and records duplicate keys.
+struct CheckedValue<'a> {
+    dups: &'a mut Vec<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for CheckedValue<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CheckedValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element_seed(CheckedValue {
+            dups: &mut *self.dups,
+        })? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(CheckedValue {
+                dups: &mut *self.dups,
+            })?;
+            if out.contains_key(&k) {
+                // FHIR JSON: a property may appear once; keep the first, as the HL7 validator does.
+                self.dups.push(k);
+            } else {
+                out.insert(k, v);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Scans raw JSON text for number tokens that break the FHIR decimal rule. Runs in one pass
+/// without allocating unless it finds something; `first_line` numbers the lines.
+pub(crate) fn scan_numbers(bytes: &[u8], first_line: usize) -> Vec<BadNumber> {
+    let mut out = Vec::new();
+    let mut line = first_line;
+    let mut i = 0;
+    let n = bytes.len();
+    // The last string seen outside a value position: the key of the following number.
+    let mut last_string: (usize, usize) = (0, 0);
+    while i < n {
+        let b = bytes[i];
+        match b {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < n {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        b'\n' => {
+                            line += 1;
+                            i += 1
+                        }
+                        _ => i += 1,
+                    }
+                }
+                last_string = (start, i.min(n));
+                i += 1;
+            }
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < n && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    i += 1;
+                }
+                if let Some(reason) = decimal_problem(&bytes[start..i]) {
+                    let key = String::from_utf8_lossy(&bytes[last_string.0..last_string.1]);
+                    out.push(BadNumber {
+                        line,
+                        key: key.chars().take(64).collect(),
+                        reason,
+                    });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Why a JSON number token is not a valid FHIR decimal, or `None` when it is.
+pub(crate) fn decimal_problem(tok: &[u8]) -> Option<&'static str> {
+    let mut i = 0;
+    if tok.first() == Some(&b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < tok.len() && tok[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_len = i - int_start;
+    if int_len == 0 {
+        return Some("a decimal needs digits before any point");
+    }
+    if int_len > 1 && tok[int_start] == b'0' {
+        return Some("a decimal may not have leading zeros");
+    }
+    if int_len > 18 {
+        return Some("more than 18 integer digits (FHIR decimal limit)");
+    }
+    if tok.get(i) == Some(&b'.') {
+        i += 1;
+        let f = i;
+        while i < tok.len() && tok[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == f {
+            return Some("a decimal point must be followed by digits");
+        }
+        if i - f > 17 {
+            return Some("more than 17 fraction digits (FHIR decimal limit)");
+        }
+    }
+    if matches!(tok.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(tok.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let e = i;
+        while i < tok.len() && tok[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e || i - e > 10 {
+            return Some("exponent must have 1 to 10 digits");
+        }
+    }
+    if i != tok.len() {
+        return Some("not a number");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_listed_and_the_first_value_kept() {
+        let (v, d) = parse_checked(br#"{"a":1,"b":{"c":1,"c":2},"a":3}"#).unwrap();
+        assert_eq!(d, vec!["c".to_string(), "a".to_string()]);
+        assert_eq!(v["a"], 1);
+        assert_eq!(v["b"]["c"], 1);
+        let (_, d) = parse_checked(br#"{"a":[{"x":1},{"x":2}]}"#).unwrap();
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn decimal_rule() {
+        for ok in [
+            "0",
+            "1.0",
+            "-1.5",
+            "1E-22",
+            "123456789012345678",
+            "0.12345678901234567",
+        ] {
+            assert_eq!(decimal_problem(ok.as_bytes()), None, "{ok}");
+        }
+        for bad in [
+            "1000000000000000000",
+            "1.000000000000000000E-24",
+            "925.",
+            "01",
+            "1e",
+        ] {
+            assert!(decimal_problem(bad.as_bytes()).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scan_finds_line_and_key_and_ignores_strings() {
+        let text = b"{\n \"s\": \"12345678901234567890\",\n \"value\": 1000000000000000000\n}";
+        let bad = scan_numbers(text, 1);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 3);
+        assert_eq!(bad[0].key, "value");
+    }
+}
