@@ -131,8 +131,10 @@ pub(crate) struct Loader<'n> {
     urls: FxHashMap<String, String>,
     /// Contained resources of the resource being read, by `#id`.
     pub contained: Vec<(String, Value)>,
-    /// Key of the resource being read (`Type/id`), for keys of its contained resources.
+    /// Key of the resource being read (`Type/id`; `Type/<fullUrl>` for an entry without id).
     pub current_key: String,
+    /// `Type/<fullUrl>` of the bundle entry being read when its resource has no id.
+    entry_key: Option<String>,
     /// Medication resources by key (`Medication/id`, fullUrl), for `medicationReference`.
     pub medications: FxHashMap<String, (Code, Option<crate::intern::Sym>)>,
     /// Condition codes by key, for Encounter.diagnosis and Claim.diagnosisReference.
@@ -157,6 +159,7 @@ impl<'n> Loader<'n> {
             urls: FxHashMap::default(),
             contained: Vec::new(),
             current_key: String::new(),
+            entry_key: None,
             medications: FxHashMap::default(),
             condition_codes: FxHashMap::default(),
             pending_encounters: Vec::new(),
@@ -356,7 +359,7 @@ impl<'n> Loader<'n> {
         for (i, e) in entries.iter().enumerate() {
             self.entry = Some(i);
             let res = e.get("resource").filter(|r| r.is_object());
-            let key = res.and_then(resource_key);
+            let key = res.and_then(|r| resource_key(r).or_else(|| fallback_key(r, e)));
             match e.get("fullUrl") {
                 Some(Value::String(u)) => {
                     if !fhir_refs::is_absolute_url(u) {
@@ -396,7 +399,9 @@ impl<'n> Loader<'n> {
                             self.issue("Bundle.entry.resource", "Bundles nested too deep");
                         }
                     } else {
+                        self.entry_key = fallback_key(r, e);
                         self.load_resource(r);
+                        self.entry_key = None;
                     }
                 }
                 Some(_) => {
@@ -431,7 +436,9 @@ impl<'n> Loader<'n> {
             Some(_) => self.issue(&format!("{rt}.id"), "id must be a string"),
         }
         self.check_references(r, rt);
-        self.current_key = resource_key(r).unwrap_or_default();
+        self.current_key = resource_key(r)
+            .or_else(|| self.entry_key.clone())
+            .unwrap_or_default();
         self.contained.clear();
         if let Some(Value::Array(cs)) = r.get("contained") {
             for c in cs {
@@ -720,7 +727,9 @@ impl<'n> Loader<'n> {
         let start = self.time_of(p, "start", &path);
         let mut end = self.time_of(p, "end", &path);
         if let (Some(s), Some(e)) = (start, end) {
-            if e < s {
+            let raw = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
+            let (us, ue) = (utc_seconds(raw("start"), s), utc_seconds(raw("end"), e));
+            if ue < us {
                 self.issue(
                     &path,
                     "period end is before its start (FHIR per-1); end dropped, start kept",
@@ -730,6 +739,7 @@ impl<'n> Loader<'n> {
                 let ps = p.get("start").and_then(Value::as_str).map_or(0, str::len);
                 let pe = p.get("end").and_then(Value::as_str).map_or(0, str::len);
                 if (ps <= 10) != (pe <= 10) && s.day() == e.day() {
+                    // A date covers its whole day: it is neither before nor after a time in it.
                     self.issue(
                         &path,
                         "period start and end have different precision on the same day and cannot be ordered (FHIR per-1)",
@@ -741,11 +751,41 @@ impl<'n> Loader<'n> {
     }
 }
 
+/// Seconds since the epoch in UTC of a FHIR dateTime whose wall-clock value is `wall`: the
+/// written offset (`Z`, `±hh:mm`) is taken off, so times either side of a daylight-saving change
+/// compare correctly (Synthea writes local offsets).
+fn utc_seconds(raw: &str, wall: Timestamp) -> i64 {
+    let b = raw.trim().as_bytes();
+    let mut offset = 0i64;
+    if b.len() > 19 {
+        let tail = &b[b.len().saturating_sub(6)..];
+        if tail.len() == 6 && matches!(tail[0], b'+' | b'-') && tail[3] == b':' {
+            let num = |x: &[u8]| -> i64 {
+                x.iter()
+                    .fold(0i64, |a, d| a * 10 + i64::from(d.wrapping_sub(b'0') % 10))
+            };
+            let secs = num(&tail[1..3]) * 3600 + num(&tail[4..6]) * 60;
+            offset = if tail[0] == b'-' { -secs } else { secs };
+        }
+    }
+    wall.0 - offset
+}
+
 /// `Type/id` of a resource with an id.
 pub(crate) fn resource_key(r: &Value) -> Option<String> {
     let rt = r.get("resourceType")?.as_str()?;
     let id = r.get("id")?.as_str()?;
     Some(format!("{rt}/{id}"))
+}
+
+/// `Type/<fullUrl>` for a bundle entry whose resource has no id (transaction POSTs).
+fn fallback_key(r: &Value, entry: &Value) -> Option<String> {
+    if r.get("id").is_some() {
+        return None;
+    }
+    let rt = r.get("resourceType")?.as_str()?;
+    let url = entry.get("fullUrl")?.as_str()?;
+    Some(format!("{rt}/{url}"))
 }
 
 /// Two or more lines, the first of which is a complete JSON object.

@@ -115,6 +115,8 @@ pub(crate) fn reference_key(r: &str) -> Result<std::borrow::Cow<'_, str>, RefErr
                 Ok(Cow::Owned(format!("{ty}/{id}")))
             }
         }
+        // Any other absolute URL is a valid reference that simply points outside the network.
+        _ if is_absolute_url(r) && r.contains("://") => Ok(Cow::Borrowed(r)),
         _ => Err(RefError::Unrecognised),
     }
 }
@@ -170,6 +172,10 @@ mod tests {
             Err(RefError::BadConditional)
         );
         assert_eq!(reference_key("patient"), Err(RefError::Unrecognised));
+        assert_eq!(
+            reference_key("http://example.org/guidelines%202011.pdf").unwrap(),
+            "http://example.org/guidelines%202011.pdf"
+        );
         assert_eq!(reference_key(" "), Err(RefError::Empty));
     }
 

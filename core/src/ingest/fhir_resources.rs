@@ -234,7 +234,8 @@ impl Loader<'_> {
     // ---- identity resources ----------------------------------------------------------------
 
     pub fn load_patient(&mut self, r: &Value) -> bool {
-        let id = self.str_of(r, "id", "Patient").unwrap_or("");
+        let key = self.current_key.clone();
+        let id = key_id(&key).unwrap_or("");
         let mut identifiers = Vec::new();
         for i in self.arr_of(r, "identifier", "Patient") {
             if let (Some(s), Some(v)) = (
@@ -337,7 +338,7 @@ impl Loader<'_> {
     }
 
     pub fn load_organization(&mut self, r: &Value) -> bool {
-        let key = fhir_key(r);
+        let key = Some(self.current_key.clone()).filter(|k| !k.is_empty());
         self.upsert_org_resource(r, key);
         true
     }
@@ -384,7 +385,7 @@ impl Loader<'_> {
     }
 
     pub fn load_practitioner(&mut self, r: &Value) -> bool {
-        let key = fhir_key(r);
+        let key = Some(self.current_key.clone()).filter(|k| !k.is_empty());
         self.upsert_practitioner_resource(r, key);
         true
     }
@@ -441,7 +442,8 @@ impl Loader<'_> {
             provenance: self.provenance(org),
         };
         self.net.upsert_practitioner(&pkey, pr);
-        if let Some(k) = fhir_key(r) {
+        if !self.current_key.is_empty() {
+            let k = self.current_key.clone();
             self.net.alias_practitioner(&k, p);
         }
         true
@@ -451,9 +453,9 @@ impl Loader<'_> {
 
     pub fn load_encounter(&mut self, r: &Value) -> bool {
         const RT: &str = "Encounter";
-        let Some(patient) = self.patient_ref(r, "subject", RT) else {
-            return false;
-        };
+        // Read the list fields first so wrong-typed ones are reported even if we skip.
+        let reasons = self.arr_of(r, "reasonCode", RT);
+        let diagnoses = self.arr_of(r, "diagnosis", RT);
         let class_code = match r.get("class") {
             Some(Value::Object(c)) => c.get("code").and_then(Value::as_str),
             // R5 writes class as an array of CodeableConcept.
@@ -499,6 +501,9 @@ impl Loader<'_> {
                 "Encounter.period.start",
                 "encounter has no usable period start; skipped",
             );
+            return false;
+        };
+        let Some(patient) = self.patient_ref(r, "subject", RT) else {
             return false;
         };
         let org = self.org_ref(r.get("serviceProvider"), "Encounter.serviceProvider");
@@ -552,11 +557,13 @@ impl Loader<'_> {
             type_code,
             provenance: self.provenance(org),
         };
-        let e = match fhir_key(r) {
-            Some(k) => self.net.upsert_encounter(&k, enc),
-            None => self.net.add_encounter(enc),
+        let e = if self.current_key.is_empty() {
+            self.net.add_encounter(enc)
+        } else {
+            let k = self.current_key.clone();
+            self.net.upsert_encounter(&k, enc)
         };
-        for d in self.arr_of(r, "diagnosis", RT) {
+        for d in diagnoses {
             let Some(key) = d
                 .get("condition")
                 .and_then(|c| self.ref_key(c, "Encounter.diagnosis.condition", "Condition"))
@@ -575,7 +582,7 @@ impl Loader<'_> {
                 }),
             }
         }
-        for rc in self.arr_of(r, "reasonCode", RT) {
+        for rc in reasons {
             if let Some((code, _)) = self.code_of(
                 Some(rc),
                 "Encounter.reasonCode",
@@ -738,25 +745,6 @@ impl Loader<'_> {
     pub fn load_observation(&mut self, r: &Value) -> bool {
         const RT: &str = "Observation";
         let code = self.code_of(r.get("code"), "Observation.code", &[CodeSystem::Loinc]);
-        let Some(patient) = self.patient_ref(r, "subject", RT) else {
-            return false;
-        };
-        let (encounter, pending) = self.encounter_ref(r.get("encounter"), "Observation.encounter");
-        let perfs = self.arr_of(r, "performer", RT);
-        let performer = self.first_pract(perfs, None, "Observation.performer");
-        let time = if r.get("effectiveDateTime").is_some() {
-            self.time_of(r, "effectiveDateTime", RT)
-        } else if r.get("effectivePeriod").is_some() {
-            self.period_of(r, "effectivePeriod", RT).0
-        } else if r.get("effectiveInstant").is_some() {
-            self.time_of(r, "effectiveInstant", RT)
-        } else {
-            self.time_of(r, "issued", RT)
-        };
-        let org = self
-            .org_of_encounter(encounter)
-            .or(self.org_of_pract(performer));
-        let provenance = self.provenance(org);
         let mut rows: Vec<(Code, ObsValue, Option<Sym>)> = Vec::new();
         let own = self.obs_value(r, RT);
         for (i, c) in self.arr_of(r, "component", RT).iter().enumerate() {
@@ -778,6 +766,25 @@ impl Loader<'_> {
             }
             _ => {}
         }
+        let Some(patient) = self.patient_ref(r, "subject", RT) else {
+            return false;
+        };
+        let (encounter, pending) = self.encounter_ref(r.get("encounter"), "Observation.encounter");
+        let perfs = self.arr_of(r, "performer", RT);
+        let performer = self.first_pract(perfs, None, "Observation.performer");
+        let time = if r.get("effectiveDateTime").is_some() {
+            self.time_of(r, "effectiveDateTime", RT)
+        } else if r.get("effectivePeriod").is_some() {
+            self.period_of(r, "effectivePeriod", RT).0
+        } else if r.get("effectiveInstant").is_some() {
+            self.time_of(r, "effectiveInstant", RT)
+        } else {
+            self.time_of(r, "issued", RT)
+        };
+        let org = self
+            .org_of_encounter(encounter)
+            .or(self.org_of_pract(performer));
+        let provenance = self.provenance(org);
         for (code, value, unit) in rows {
             self.net.add_observation(Observation {
                 patient,
@@ -1161,11 +1168,6 @@ fn diagnosis_type_is(d: &Value, code: &str) -> bool {
                 .flatten()
         })
         .any(|c| c.get("code").and_then(Value::as_str) == Some(code))
-}
-
-/// `Type/id` of a resource.
-fn fhir_key(r: &Value) -> Option<String> {
-    super::fhir::resource_key(r)
 }
 
 /// Organisation kind from its name when the coded type is generic (Synthea writes `prov` for
