@@ -27,18 +27,19 @@ fn main() {
             .filter_map(|e| e.ok())
             .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
             .sum();
-        let runs = 5;
-        let t = Instant::now();
+        // Best of several runs: the build machine is shared, the minimum is the least disturbed.
+        let mut secs = f64::MAX;
         let mut counts = None;
-        for _ in 0..runs {
+        for _ in 0..7 {
+            let t = Instant::now();
             let mut net = Network::new();
             let rep = net.load_fhir_path(dir).expect("load");
+            secs = secs.min(t.elapsed().as_secs_f64());
             counts = Some((net.counts(), rep.issues.len()));
         }
-        let secs = t.elapsed().as_secs_f64() / runs as f64;
         let (c, issues) = counts.unwrap();
         println!(
-            "{}: {:.2} MB in {:.1} ms per load = {:.0} MB/s ({} patients, {} encounters, {} issues)",
+            "{}: {:.2} MB in {:.1} ms (best of 7) = {:.0} MB/s ({} patients, {} encounters, {} issues)",
             dir.file_name().unwrap().to_string_lossy(),
             bytes as f64 / 1e6,
             secs * 1e3,
@@ -74,19 +75,31 @@ fn main() {
     for c in 0..copies {
         for l in &lines {
             // Ids are UUIDs: rewrite their first 4 hex digits into a per-copy prefix.
-            big.push_str(&rename_ids(l, c));
+            // Patient identifiers too, or every copy would merge into the same 7 people.
+            let l = if l.starts_with("{\"resourceType\":\"Patient\"") {
+                rename(l, c, &["\"value\":\""], 0)
+            } else {
+                l.clone()
+            };
+            big.push_str(&rename_ids(&l, c));
             big.push('\n');
         }
     }
-    let t = Instant::now();
-    let mut net = Network::new();
-    let rep = net
-        .load_fhir_bytes(big.as_bytes(), "synthetic.ndjson")
-        .expect("load");
-    let secs = t.elapsed().as_secs_f64();
+    let mut secs = f64::MAX;
+    let mut last = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut net = Network::new();
+        let rep = net
+            .load_fhir_bytes(big.as_bytes(), "synthetic.ndjson")
+            .expect("load");
+        secs = secs.min(t.elapsed().as_secs_f64());
+        last = Some((net, rep));
+    }
+    let (net, rep) = last.unwrap();
     let c = net.counts();
     println!(
-        "synthetic ndjson: {:.1} MB, {} copies, {:.2} s = {:.0} MB/s ({} patients, {} encounters, {} medications, {} procedures, {} issues)",
+        "synthetic ndjson: {:.1} MB, {} copies, {:.2} s (best of 3) = {:.0} MB/s ({} patients, {} encounters, {} medications, {} procedures, {} issues)",
         big.len() as f64 / 1e6,
         copies,
         secs,
@@ -99,23 +112,32 @@ fn main() {
     );
 }
 
-/// Replaces the text of every `"Patient/`, `"Encounter/` and resource `"id":"` uuid prefix with a
-/// copy number so copies do not merge.
+/// Replaces the first 8 characters of every `Patient/`, `Encounter/`, `Condition/` and `"id":"`
+/// uuid with a copy number so copies do not merge.
 fn rename_ids(line: &str, copy: usize) -> String {
+    rename(
+        line,
+        copy,
+        &["Patient/", "Encounter/", "\"id\":\"", "Condition/"],
+        8,
+    )
+}
+
+/// Writes the copy number in hex after each pattern, over the next `overwrite` characters.
+fn rename(line: &str, copy: usize, pats: &[&str], overwrite: usize) -> String {
     let tag = format!("{copy:08x}");
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
-    let pats = ["Patient/", "Encounter/", "\"id\":\"", "Condition/"];
     loop {
         let next = pats
             .iter()
             .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
             .min();
         match next {
-            Some((i, n)) if rest.len() >= i + n + 8 => {
+            Some((i, n)) if rest.len() >= i + n + overwrite => {
                 out.push_str(&rest[..i + n]);
                 out.push_str(&tag);
-                rest = &rest[i + n + 8..];
+                rest = &rest[i + n + overwrite..];
             }
             _ => {
                 out.push_str(rest);

@@ -450,6 +450,14 @@ fn unreadable_inputs_are_typed_errors() {
             other => panic!("{bad:?}: {other:?}"),
         }
     }
+    // Binary garbage and nesting deeper than serde_json's recursion limit.
+    let deep = "[".repeat(100_000);
+    for bad in [&b"\xff\xfe\x00garbage"[..], deep.as_bytes()] {
+        assert!(matches!(
+            net.load_fhir_bytes(bad, "x.json"),
+            Err(CinError::Parse { .. })
+        ));
+    }
     assert!(matches!(
         net.load_fhir_path(Path::new("/nonexistent/fhir")),
         Err(CinError::Io { .. })

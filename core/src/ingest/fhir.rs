@@ -241,8 +241,7 @@ impl<'n> Loader<'n> {
                     self.load_ndjson(bytes);
                     return Ok(());
                 }
-                let line =
-                    1 + bytes[..first].iter().filter(|&&b| b == b'\n').count() + e.line() - 1;
+                let line = bytes[..first].iter().filter(|&&b| b == b'\n').count() + e.line().max(1);
                 Err(self.parse_error(
                     Some(line),
                     format!(

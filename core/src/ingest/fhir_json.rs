@@ -106,6 +106,12 @@ impl<'de> Visitor<'de> for CheckedValue<'_> {
 /// without allocating unless it finds something; `first_line` numbers the lines.
 pub(crate) fn scan_numbers(bytes: &[u8], first_line: usize) -> Vec<BadNumber> {
     let mut out = Vec::new();
+    // serde_json already rejects leading zeros and a bare point; what is left to catch needs a
+    // run of at least 11 digits (18 fraction digits, 19 integer digits, an 11-digit exponent).
+    // Most documents have none, and this check is much cheaper than the token scan.
+    if !has_digit_run(bytes, 11) {
+        return out;
+    }
     let mut line = first_line;
     let mut i = 0;
     let n = bytes.len();
@@ -153,6 +159,18 @@ pub(crate) fn scan_numbers(bytes: &[u8], first_line: usize) -> Vec<BadNumber> {
         }
     }
     out
+}
+
+/// Whether `bytes` holds `n` ASCII digits in a row.
+fn has_digit_run(bytes: &[u8], n: usize) -> bool {
+    let mut run = 0usize;
+    for &b in bytes {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= n {
+            return true;
+        }
+    }
+    false
 }
 
 /// Why a JSON number token is not a valid FHIR decimal, or `None` when it is.
