@@ -12,7 +12,7 @@
 //! Only input that cannot be read at all is an `Err`; everything else is an [`IngestIssue`]
 //! (crate::ingest::IngestIssue) with file, line (ndjson), entry (bundle) and field path.
 
-use super::fhir_json::{parse_checked, scan_numbers};
+use super::fhir_json::{find_either, parse_checked, scan_numbers};
 use super::fhir_refs::{self, RefError};
 use crate::error::{CinError, Location, Result};
 use crate::ingest::IngestReport;
@@ -275,8 +275,13 @@ impl<'n> Loader<'n> {
     }
 
     fn load_ndjson(&mut self, bytes: &[u8]) {
-        for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line_no = i + 1;
+        let mut pos = 0;
+        let mut line_no = 0;
+        while pos < bytes.len() {
+            let end = find_either(&bytes[pos..], b'\n', b'\n').map_or(bytes.len(), |p| pos + p);
+            let raw = &bytes[pos..end];
+            pos = end + 1;
+            line_no += 1;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;

@@ -8,10 +8,13 @@
 //!   "decimal"), i.e. at most 18 integer and 17 fraction digits; serde_json accepts longer
 //!   numbers (rounding them), so a raw byte scan checks every number token.
 //!
+//! Narrative `div` and attachment `data` values are checked for syntax but not kept (they are
+//! most of a Synthea bundle's bytes and the network has no place for them).
+//!
 //! JSON the standard forbids (comments, `925.`, missing commas, truncation) is rejected by
 //! serde_json itself.
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::fmt;
 
@@ -88,9 +91,16 @@ impl<'de> Visitor<'de> for CheckedValue<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(CheckedValue {
-                dups: &mut *self.dups,
-            })?;
+            let v = if k == "div" || k == "data" {
+                // XHTML narrative and base64 attachment bodies: validated by the parser but not
+                // kept, since nothing in the network reads them and they are most of the bytes.
+                map.next_value::<IgnoredAny>()?;
+                Value::Null
+            } else {
+                map.next_value_seed(CheckedValue {
+                    dups: &mut *self.dups,
+                })?
+            };
             if out.contains_key(&k) {
                 // FHIR JSON: a property may appear once; keep the first, as the HL7 validator does.
                 self.dups.push(k);
@@ -102,43 +112,34 @@ impl<'de> Visitor<'de> for CheckedValue<'_> {
     }
 }
 
-/// Scans raw JSON text for number tokens that break the FHIR decimal rule. Runs in one pass
-/// without allocating unless it finds something; `first_line` numbers the lines.
+/// Scans raw JSON text for number tokens that break the FHIR decimal rule. One pass, strings
+/// skipped eight bytes at a time; line numbers are counted only when something is found.
+/// `first_line` is the number of the text's first line.
 pub(crate) fn scan_numbers(bytes: &[u8], first_line: usize) -> Vec<BadNumber> {
     let mut out = Vec::new();
-    // serde_json already rejects leading zeros and a bare point; what is left to catch needs a
-    // run of at least 11 digits (18 fraction digits, 19 integer digits, an 11-digit exponent).
-    // Most documents have none, and this check is much cheaper than the token scan.
-    if !has_digit_run(bytes, 11) {
-        return out;
-    }
-    let mut line = first_line;
-    let mut i = 0;
     let n = bytes.len();
-    // The last string seen outside a value position: the key of the following number.
+    let mut i = 0;
+    // The last string seen: the key of a following number.
     let mut last_string: (usize, usize) = (0, 0);
     while i < n {
-        let b = bytes[i];
-        match b {
+        match bytes[i] {
             b'"' => {
                 let start = i + 1;
-                i += 1;
-                while i < n {
-                    match bytes[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        b'\n' => {
-                            line += 1;
-                            i += 1
+                i = start;
+                loop {
+                    match find_either(&bytes[i.min(n)..], b'"', b'\\') {
+                        Some(p) if bytes[i + p] == b'\\' => i += p + 2,
+                        Some(p) => {
+                            i += p;
+                            break;
                         }
-                        _ => i += 1,
+                        None => {
+                            i = n;
+                            break;
+                        }
                     }
                 }
-                last_string = (start, i.min(n));
-                i += 1;
-            }
-            b'\n' => {
-                line += 1;
+                last_string = (start.min(n), i.min(n));
                 i += 1;
             }
             b'-' | b'0'..=b'9' => {
@@ -148,6 +149,7 @@ pub(crate) fn scan_numbers(bytes: &[u8], first_line: usize) -> Vec<BadNumber> {
                 }
                 if let Some(reason) = decimal_problem(&bytes[start..i]) {
                     let key = String::from_utf8_lossy(&bytes[last_string.0..last_string.1]);
+                    let line = first_line + bytes[..start].iter().filter(|&&b| b == b'\n').count();
                     out.push(BadNumber {
                         line,
                         key: key.chars().take(64).collect(),
@@ -161,16 +163,26 @@ pub(crate) fn scan_numbers(bytes: &[u8], first_line: usize) -> Vec<BadNumber> {
     out
 }
 
-/// Whether `bytes` holds `n` ASCII digits in a row.
-fn has_digit_run(bytes: &[u8], n: usize) -> bool {
-    let mut run = 0usize;
-    for &b in bytes {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        if run >= n {
-            return true;
+/// Position of the first byte equal to `a` or `b`, testing eight bytes per step (SWAR).
+pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let (ma, mb) = (LO * u64::from(a), LO * u64::from(b));
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&hay[i..i + 8]);
+        let w = u64::from_le_bytes(w);
+        if has_zero(w ^ ma) | has_zero(w ^ mb) != 0 {
+            break;
         }
+        i += 8;
     }
-    false
+    hay[i..]
+        .iter()
+        .position(|&x| x == a || x == b)
+        .map(|p| p + i)
 }
 
 /// Why a JSON number token is not a valid FHIR decimal, or `None` when it is.
@@ -263,8 +275,18 @@ mod tests {
     }
 
     #[test]
+    fn find_either_matches_a_plain_search() {
+        let text = b"abcdefghijklmnopqrstuvwxyz\\0123456789\"tail\xff\x80";
+        for start in 0..text.len() {
+            let want = text[start..].iter().position(|&x| x == b'"' || x == b'\\');
+            assert_eq!(find_either(&text[start..], b'"', b'\\'), want, "{start}");
+        }
+        assert_eq!(find_either(b"", b'a', b'b'), None);
+    }
+
+    #[test]
     fn scan_finds_line_and_key_and_ignores_strings() {
-        let text = b"{\n \"s\": \"12345678901234567890\",\n \"value\": 1000000000000000000\n}";
+        let text = b"{\n \"s\": \"123456789012345678\\\"90\",\n \"value\": 1000000000000000000\n}";
         let bad = scan_numbers(text, 1);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 3);
