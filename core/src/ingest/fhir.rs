@@ -34,6 +34,7 @@ impl Network {
     pub fn load_fhir_path(&mut self, path: &Path) -> Result<IngestReport> {
         let meta = std::fs::metadata(path).map_err(|e| CinError::io(path.display(), e))?;
         let mut loader = Loader::new(self);
+        loader.load_name = path.display().to_string();
         if meta.is_dir() {
             let files = fhir_files_in_load_order(path)?;
             for f in &files {
@@ -63,6 +64,7 @@ impl Network {
     /// Loads FHIR JSON from memory: a Bundle, a single resource or ndjson (detected).
     pub fn load_fhir_bytes(&mut self, bytes: &[u8], source_name: &str) -> Result<IngestReport> {
         let mut loader = Loader::new(self);
+        loader.load_name = source_name.to_string();
         loader.load_document(bytes, source_name, false)?;
         Ok(loader.finish())
     }
@@ -145,6 +147,8 @@ pub(crate) struct Loader<'n> {
     pub placeholder_orgs: FxHashSet<OrgIdx>,
     pub placeholder_practs: FxHashSet<PractIdx>,
     feeds_by_source: FxHashMap<String, FeedIdx>,
+    /// The path or name the caller gave, for issues about the whole load.
+    load_name: String,
 }
 
 impl<'n> Loader<'n> {
@@ -168,6 +172,7 @@ impl<'n> Loader<'n> {
             placeholder_orgs: FxHashSet::default(),
             placeholder_practs: FxHashSet::default(),
             feeds_by_source: FxHashMap::default(),
+            load_name: String::new(),
         }
     }
 
@@ -605,7 +610,7 @@ impl<'n> Loader<'n> {
                 prov.org = org;
             }
         }
-        self.source = String::new();
+        self.source = std::mem::take(&mut self.load_name);
         self.line = None;
         self.entry = None;
         if unresolved > 0 {
