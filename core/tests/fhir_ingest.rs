@@ -487,6 +487,28 @@ fn ndjson_bad_line_is_an_issue_with_its_line_and_the_rest_loads() {
 }
 
 #[test]
+fn ndjson_bytes_with_a_broken_first_line_are_still_ndjson() {
+    let text = concat!(
+        r#"{"resourceType":"Patient","id":"p1",}"#,
+        "\r\n",
+        r#"{"resourceType":"Patient","id":"p2"}"#,
+        "\r\n"
+    );
+    let (net, rep) = load_bytes(text);
+    assert_eq!(net.counts().patients, 1);
+    assert_eq!(rep.issues.len(), 1);
+    assert_eq!(rep.issues[0].location.line, Some(1));
+    // A pretty-printed document broken on its fifth line stays one parse error.
+    let mut net = Network::new();
+    let broken =
+        "{\n \"resourceType\": \"Patient\",\n \"id\": \"p\",\n \"gender\": \"male\"\n \"x\": 1\n}";
+    assert!(matches!(
+        net.load_fhir_bytes(broken.as_bytes(), "b.json"),
+        Err(CinError::Parse { location, .. }) if location.line == Some(5)
+    ));
+}
+
+#[test]
 fn reversed_period_keeps_start_and_drops_end() {
     let (net, rep) = load_bytes(
         r#"{"resourceType":"Encounter","id":"e1","class":{"code":"IMP"},"subject":{"reference":"Patient/p"},

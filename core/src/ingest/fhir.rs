@@ -797,15 +797,19 @@ fn fallback_key(r: &Value, entry: &Value) -> Option<String> {
     Some(format!("{rt}/{url}"))
 }
 
-/// Two or more lines, the first of which is a complete JSON object.
+/// Bulk ndjson rather than one broken document: two or more non-empty lines, the first three
+/// each starting with `{`, and at least one of them a complete JSON object (so one
+/// broken line does not turn a whole bulk file into a parse error).
 fn looks_like_ndjson(bytes: &[u8]) -> bool {
-    let mut lines = bytes
+    let lines: Vec<&[u8]> = bytes
         .split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace));
-    match (lines.next(), lines.next()) {
-        (Some(first), Some(_)) => {
-            matches!(serde_json::from_slice::<Value>(first), Ok(Value::Object(_)))
-        }
-        _ => false,
-    }
+        .map(|l| l.trim_ascii())
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .collect();
+    lines.len() >= 2
+        && lines.iter().all(|l| l.first() == Some(&b'{'))
+        && lines
+            .iter()
+            .any(|l| matches!(serde_json::from_slice::<Value>(l), Ok(Value::Object(_))))
 }
