@@ -14,13 +14,13 @@
 
 use super::fhir_json::{find_either, parse_checked, scan_numbers};
 use super::fhir_refs::{self, RefError};
+use super::fhir_value::Value;
 use crate::error::{CinError, Location, Result};
 use crate::ingest::IngestReport;
 use crate::intern::{FxBuild, FxHashMap};
 use crate::model::*;
 use crate::network::Network;
 use crate::time::Timestamp;
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Feed kind label used in issues.
@@ -132,7 +132,7 @@ pub(crate) struct Loader<'n> {
     /// Bundle fullUrl → key (`Type/id`), for the current document.
     urls: FxHashMap<String, String>,
     /// Contained resources of the resource being read, by `#id`.
-    pub contained: Vec<(String, Value)>,
+    pub contained: Vec<(String, Value<'static>)>,
     /// Key of the resource being read (`Type/id`; `Type/<fullUrl>` for an entry without id).
     pub current_key: String,
     /// `Type/<fullUrl>` of the bundle entry being read when its resource has no id.
@@ -378,7 +378,7 @@ impl<'n> Loader<'n> {
                         );
                     }
                     if let Some(k) = &key {
-                        self.urls.insert(u.clone(), k.clone());
+                        self.urls.insert(u.to_string(), k.clone());
                     }
                 }
                 Some(_) => self.issue("Bundle.entry.fullUrl", "fullUrl must be a string"),
@@ -452,7 +452,7 @@ impl<'n> Loader<'n> {
         if let Some(Value::Array(cs)) = r.get("contained") {
             for c in cs {
                 if let Some(id) = c.get("id").and_then(Value::as_str) {
-                    self.contained.push((format!("#{id}"), c.clone()));
+                    self.contained.push((format!("#{id}"), c.to_owned_value()));
                 }
             }
         }
@@ -523,7 +523,7 @@ impl<'n> Loader<'n> {
     /// `ty` is the type a logical (identifier) reference is assumed to have.
     pub fn ref_key(&mut self, r: &Value, field: &str, ty: &str) -> Option<String> {
         let obj = match r {
-            Value::Object(o) => o,
+            Value::Object(_) => r,
             Value::Null => return None,
             _ => {
                 self.issue(field, "reference must be a JSON object");
@@ -541,7 +541,7 @@ impl<'n> Loader<'n> {
                             .unwrap_or_else(|| key.into()),
                     );
                 }
-                if let Some(k) = self.urls.get(s.as_str()) {
+                if let Some(k) = self.urls.get(s.as_ref()) {
                     return Some(k.clone());
                 }
                 Some(key.into_owned())
@@ -562,7 +562,7 @@ impl<'n> Loader<'n> {
     }
 
     /// A contained resource of the current resource.
-    pub fn contained(&self, key: &str) -> Option<&Value> {
+    pub fn contained(&self, key: &str) -> Option<&Value<'static>> {
         self.contained
             .iter()
             .find(|(k, _)| k == key)
@@ -677,9 +677,9 @@ impl<'n> Loader<'n> {
     // ---- typed field access with issues --------------------------------------------------
 
     /// A string field; a present non-string is an issue.
-    pub fn str_of<'v>(&mut self, obj: &'v Value, key: &str, rt: &str) -> Option<&'v str> {
+    pub fn str_of<'v>(&mut self, obj: &'v Value<'_>, key: &str, rt: &str) -> Option<&'v str> {
         match obj.get(key)? {
-            Value::String(s) => Some(s.as_str()),
+            Value::String(s) => Some(s.as_ref()),
             Value::Null => None,
             _ => {
                 self.issue(&format!("{rt}.{key}"), "must be a JSON string");
@@ -689,9 +689,9 @@ impl<'n> Loader<'n> {
     }
 
     /// An array field; a present non-array is an issue and reads as empty.
-    pub fn arr_of<'v>(&mut self, obj: &'v Value, key: &str, rt: &str) -> &'v [Value] {
+    pub fn arr_of<'v, 'a>(&mut self, obj: &'v Value<'a>, key: &str, rt: &str) -> &'v [Value<'a>] {
         match obj.get(key) {
-            Some(Value::Array(a)) => a.as_slice(),
+            Some(Value::Array(a)) => a,
             None | Some(Value::Null) => &[],
             Some(_) => {
                 self.issue(&format!("{rt}.{key}"), "must be a JSON array");
@@ -811,5 +811,5 @@ fn looks_like_ndjson(bytes: &[u8]) -> bool {
         && lines.iter().all(|l| l.first() == Some(&b'{'))
         && lines
             .iter()
-            .any(|l| matches!(serde_json::from_slice::<Value>(l), Ok(Value::Object(_))))
+            .any(|l| parse_checked(l).is_ok_and(|(v, _)| v.is_object()))
 }

@@ -1,8 +1,8 @@
-//! JSON reading for FHIR ingest: `serde_json` into a `Value`, plus the two checks serde_json does
+//! JSON reading for FHIR ingest: `serde_json` into a borrowed [`Value`], plus the two checks serde_json does
 //! not make and the FHIR JSON rules require (FHIR R4 §2.6.2 "JSON Representation"):
 //!
-//! * **duplicate keys** — serde_json keeps the last one silently; a custom visitor builds the
-//!   same `Value` and records every key that appeared twice in one object;
+//! * **duplicate keys** — serde_json's own `Value` keeps the last one silently; our visitor
+//!   records every key that appeared twice in one object;
 //! * **decimal syntax** — FHIR `decimal` must match
 //!   `-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?([eE](0|[+\-]?[1-9][0-9]{0,9}))?` (R4 datatypes,
 //!   "decimal"), i.e. at most 18 integer and 17 fraction digits; serde_json accepts longer
@@ -14,8 +14,9 @@
 //! JSON the standard forbids (comments, `925.`, missing commas, truncation) is rejected by
 //! serde_json itself.
 
+use super::fhir_value::{Number, Value};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON number that breaks the FHIR decimal rule, found by [`scan_numbers`].
@@ -29,7 +30,7 @@ pub(crate) struct BadNumber {
 }
 
 /// Parses one JSON document and lists keys that occur twice in the same object.
-pub(crate) fn parse_checked(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_json::Error> {
+pub(crate) fn parse_checked(bytes: &[u8]) -> Result<(Value<'_>, Vec<String>), serde_json::Error> {
     let mut dups = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let v = CheckedValue { dups: &mut dups }.deserialize(&mut de)?;
@@ -37,49 +38,78 @@ pub(crate) fn parse_checked(bytes: &[u8]) -> Result<(Value, Vec<String>), serde_
     Ok((v, dups))
 }
 
-/// A seed that deserialises a `serde_json::Value` and records duplicate keys.
-struct CheckedValue<'a> {
-    dups: &'a mut Vec<String>,
+/// A seed that deserialises a borrowed [`Value`] and records duplicate keys.
+struct CheckedValue<'d> {
+    dups: &'d mut Vec<String>,
 }
 
 impl<'de> DeserializeSeed<'de> for CheckedValue<'_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    type Value = Value<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
+/// Object keys, borrowed from the input when they hold no escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
 impl<'de> Visitor<'de> for CheckedValue<'_> {
-    type Value = Value;
+    type Value = Value<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Value<'de>, E> {
         Ok(Value::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
+    fn visit_i64<E>(self, v: i64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Number::I(v)))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
+    fn visit_u64<E>(self, v: u64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Number::U(v)))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    fn visit_f64<E>(self, v: f64) -> Result<Value<'de>, E> {
+        Ok(Value::Number(Number::F(v)))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Borrowed(v)))
     }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+    fn visit_str<E>(self, v: &str) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Owned(v.to_owned())))
     }
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_string<E>(self, v: String) -> Result<Value<'de>, E> {
+        Ok(Value::String(Cow::Owned(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Value<'de>, E> {
         Ok(Value::Null)
     }
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E>(self) -> Result<Value<'de>, E> {
         Ok(Value::Null)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(v) = seq.next_element_seed(CheckedValue {
             dups: &mut *self.dups,
@@ -88,9 +118,9 @@ impl<'de> Visitor<'de> for CheckedValue<'_> {
         }
         Ok(Value::Array(out))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(k) = map.next_key::<String>()? {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
+        let mut out: Vec<(Cow<'de, str>, Value<'de>)> = Vec::new();
+        while let Some(k) = map.next_key_seed(Key)? {
             let v = if k == "div" || k == "data" {
                 // XHTML narrative and base64 attachment bodies: validated by the parser but not
                 // kept, since nothing in the network reads them and they are most of the bytes.
@@ -101,11 +131,11 @@ impl<'de> Visitor<'de> for CheckedValue<'_> {
                     dups: &mut *self.dups,
                 })?
             };
-            if out.contains_key(&k) {
+            if out.iter().any(|(seen, _)| *seen == k) {
                 // FHIR JSON: a property may appear once; keep the first, as the HL7 validator does.
-                self.dups.push(k);
+                self.dups.push(k.into_owned());
             } else {
-                out.insert(k, v);
+                out.push((k, v));
             }
         }
         Ok(Value::Object(out))
@@ -245,8 +275,8 @@ mod tests {
     fn duplicate_keys_are_listed_and_the_first_value_kept() {
         let (v, d) = parse_checked(br#"{"a":1,"b":{"c":1,"c":2},"a":3}"#).unwrap();
         assert_eq!(d, vec!["c".to_string(), "a".to_string()]);
-        assert_eq!(v["a"], 1);
-        assert_eq!(v["b"]["c"], 1);
+        assert_eq!(v.get("a").and_then(Value::as_u64), Some(1));
+        assert_eq!(v.pointer("/b/c").and_then(Value::as_u64), Some(1));
         let (_, d) = parse_checked(br#"{"a":[{"x":1},{"x":2}]}"#).unwrap();
         assert!(d.is_empty());
     }

@@ -4,11 +4,11 @@
 use super::fhir::{FactSlot, Loader, PendingDiagnosis};
 use super::fhir_refs::{conditional_identifier, identifier_key, key_id, key_type};
 use super::fhir_setting::setting_of;
+use super::fhir_value::Value;
 use crate::code::CodeSystem;
 use crate::intern::Sym;
 use crate::model::*;
 use crate::network::PatientInput;
-use serde_json::Value;
 
 /// NUCC Health Care Provider Taxonomy codes (nucc.org, code set v24) treated as primary care:
 /// general practice, family medicine, internal medicine, pediatrics, geriatric medicine (the
@@ -457,7 +457,7 @@ impl Loader<'_> {
         let reasons = self.arr_of(r, "reasonCode", RT);
         let diagnoses = self.arr_of(r, "diagnosis", RT);
         let class_code = match r.get("class") {
-            Some(Value::Object(c)) => c.get("code").and_then(Value::as_str),
+            Some(c @ Value::Object(_)) => c.get("code").and_then(Value::as_str),
             // R5 writes class as an array of CodeableConcept.
             Some(Value::Array(a)) => a.first().and_then(|c| {
                 c.pointer("/coding/0/code")

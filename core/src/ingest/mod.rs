@@ -69,3 +69,4 @@ mod fhir_json;
 mod fhir_refs;
 mod fhir_resources;
 mod fhir_setting;
+mod fhir_value;
