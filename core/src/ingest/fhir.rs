@@ -9,8 +9,19 @@
 //! references that never meet their resource are kept as placeholders (named by the reference's
 //! `display`) and reported in one summary issue.
 //!
-//! Only input that cannot be read at all is an `Err`; everything else is an [`IngestIssue`]
-//! (crate::ingest::IngestIssue) with file, line (ndjson), entry (bundle) and field path.
+//! Only input that cannot be read at all is an `Err` (`CinError::Io` for a missing path,
+//! `CinError::Parse` with file and line for empty input, broken JSON, or a top-level value that
+//! is not an object); everything else is an [`IngestIssue`](crate::ingest::IngestIssue) with
+//! file, line (ndjson, or the JSON line for number checks), entry (bundle index) and field path.
+//! In a directory load a file that cannot be read is an issue and the other files still load.
+//!
+//! Choices where FHIR leaves room:
+//! * a Period whose end is before its start keeps the start and drops the end (issue);
+//! * an Encounter without any period start is skipped (the model needs a start);
+//! * Patient ids are the resource ids as written (bundle entries without an id use their
+//!   fullUrl), so the same id in two sources is one patient, and shared identifiers merge too;
+//! * Claim / ExplanationOfBenefit diagnoses go onto the claim's encounter (deduplicated per
+//!   encounter and code), or become `ClaimDiagnosis` conditions when no encounter is named.
 
 use super::fhir_json::{find_either, parse_checked, scan_numbers};
 use super::fhir_refs::{self, RefError};

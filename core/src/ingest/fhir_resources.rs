@@ -151,11 +151,10 @@ impl Loader<'_> {
     pub fn pract_ref(&mut self, v: Option<&Value>, path: &str) -> Option<PractIdx> {
         let v = v?;
         let key = self.ref_key(v, path, "Practitioner")?;
-        self.pract_for_key(&key, v.get("display").and_then(Value::as_str), path)
+        self.pract_for_key(&key, path)
     }
 
-    fn pract_for_key(&mut self, key: &str, display: Option<&str>, path: &str) -> Option<PractIdx> {
-        let _ = display;
+    fn pract_for_key(&mut self, key: &str, path: &str) -> Option<PractIdx> {
         if let Some(p) = self.net.practitioner_by_key(key) {
             return Some(p);
         }
@@ -399,7 +398,7 @@ impl Loader<'_> {
         let Some(pkey) = self.ref_key(pv, "PractitionerRole.practitioner", "Practitioner") else {
             return false;
         };
-        let Some(p) = self.pract_for_key(&pkey, None, "PractitionerRole.practitioner") else {
+        let Some(p) = self.pract_for_key(&pkey, "PractitionerRole.practitioner") else {
             return false;
         };
         let org = self.org_ref(r.get("organization"), "PractitionerRole.organization");
@@ -1055,7 +1054,7 @@ impl Loader<'_> {
             let on_behalf = self.org_ref(p.get("onBehalfOf"), "CareTeam.participant.onBehalfOf");
             let (practitioner, org) = match key_type(&key) {
                 "Practitioner" | "PractitionerRole" => {
-                    let pr = self.pract_for_key(&key, None, "CareTeam.participant.member");
+                    let pr = self.pract_for_key(&key, "CareTeam.participant.member");
                     (pr, on_behalf.or(self.org_of_pract(pr)))
                 }
                 "Organization" => (None, self.org_ref(Some(m), "CareTeam.participant.member")),
