@@ -244,6 +244,23 @@ fn synthea_ndjson_directory() {
     );
     assert!(net.patients[p.idx()].deceased);
     assert_eq!(net.patients.iter().filter(|p| p.deceased).count(), 1);
+    // PractitionerRole links all 27 practitioners to an organisation; all 27 roles carry NUCC
+    // 208D00000X (General Practice), a primary-care taxonomy.
+    assert_eq!(net.practitioners.len(), 27);
+    assert!(net.practitioners.iter().all(|p| p.org.is_some()));
+    assert!(
+        net.practitioners
+            .iter()
+            .all(|p| p.role == cin_core::PractitionerRole::Pcp)
+    );
+    // Prescriptions name their prescriber (Practitioner?identifier=us-npi|...).
+    assert!(net.medications.iter().all(|m| m.prescriber.is_some()));
+    // One feed per file, named by its path.
+    assert!(
+        net.feeds
+            .iter()
+            .any(|f| f.name.ends_with("Encounter.000.ndjson"))
+    );
     // Statuses: 656 stopped, 13 active.
     let active = net
         .medications
@@ -648,4 +665,51 @@ fn larger_generated_ndjson_loads_without_issues() {
     assert!(rep.issues.is_empty());
     assert_eq!(net.counts().patients, 20_000);
     assert_eq!(net.counts().encounters, 20_000);
+}
+
+#[test]
+fn claim_without_encounter_and_diagnosis_resolved_across_files() {
+    let mut net = Network::new();
+    // The encounter names a Condition that only arrives in a later file of the same load.
+    let dir = std::env::temp_dir().join(format!("cin_fhir_test_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a_encounter.json"),
+        r#"{"resourceType":"Encounter","id":"e1","class":{"code":"IMP"},
+            "subject":{"reference":"Patient/p"},"period":{"start":"2020-01-01","end":"2020-01-04"},
+            "diagnosis":[{"condition":{"reference":"Condition/c9"},
+                          "use":{"coding":[{"code":"DD"}]}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b_condition.json"),
+        r#"{"resourceType":"Condition","id":"c9","subject":{"reference":"Patient/p"},
+            "code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"J18.9"}]}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c_claim.json"),
+        r#"{"resourceType":"ExplanationOfBenefit","id":"x","patient":{"reference":"Patient/p"},
+            "billablePeriod":{"start":"2020-02-01"},
+            "provider":{"reference":"Organization/o1","display":"Clinic"},
+            "diagnosis":[{"sequence":1,"diagnosisCodeableConcept":{"coding":[
+                {"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}]}}]}"#,
+    )
+    .unwrap();
+    let rep = net.load_fhir_path(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(rep.issues.iter().all(|i| !i.message.contains("Condition")));
+    assert_eq!(net.diagnoses.len(), 1);
+    assert!(net.diagnoses[0].principal);
+    assert_eq!(net.str(net.diagnoses[0].code.value), "J189");
+    // The claim names no encounter: its diagnosis becomes a claim-diagnosis condition.
+    let claim_dx: Vec<_> = net
+        .conditions
+        .iter()
+        .filter(|c| c.category == ConditionCategory::ClaimDiagnosis)
+        .collect();
+    assert_eq!(claim_dx.len(), 1);
+    assert_eq!(net.str(claim_dx[0].code.value), "E119");
+    assert!(claim_dx[0].provenance.org.is_some());
+    assert_eq!(net.counts().patients, 1);
 }
