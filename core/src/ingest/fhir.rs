@@ -48,6 +48,12 @@ impl Network {
         loader.load_name = path.display().to_string();
         if meta.is_dir() {
             let files = fhir_files_in_load_order(path)?;
+            if files.is_empty() {
+                let loc = Location::new(path.display().to_string());
+                loader
+                    .report
+                    .issue(SOURCE, loc, "directory holds no .json or .ndjson file");
+            }
             for f in &files {
                 let bytes = std::fs::read(f).map_err(|e| CinError::io(f.display(), e))?;
                 let name = f.display().to_string();
@@ -90,9 +96,15 @@ fn fhir_files_in_load_order(dir: &Path) -> Result<Vec<PathBuf>> {
         for entry in rd {
             let entry = entry.map_err(|e| CinError::io(d.display(), e))?;
             let p = entry.path();
-            if p.is_dir() {
+            // Directories are followed only when real (not symlinks), so a link cycle cannot loop.
+            let ft = entry
+                .file_type()
+                .map_err(|e| CinError::io(p.display(), e))?;
+            if ft.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "json" || e == "ndjson") {
+            } else if (ft.is_file() || p.is_file())
+                && p.extension().is_some_and(|e| e == "json" || e == "ndjson")
+            {
                 files.push(p);
             }
         }
