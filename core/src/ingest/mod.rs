@@ -1,5 +1,10 @@
 //! Ingest: FHIR R4, Synthea CSV (and later HL7 v2 and claims) into a [`Network`].
 //!
+//! FHIR R4 JSON: [`load_fhir_path`](crate::Network::load_fhir_path) (a `.json` Bundle or resource, a `.ndjson` bulk
+//! file, or a directory of them) and [`load_fhir_bytes`](crate::Network::load_fhir_bytes) (detects Bundle, resource or
+//! ndjson); see `fhir.rs` for load order and reference resolution, `fhir_setting.rs` for the
+//! encounter class table.
+//!
 //! Every loader returns an [`IngestReport`]: what was loaded and skipped per kind and every issue
 //! with its location. One bad record never drops its neighbours; only input that cannot be read
 //! at all (a missing directory, bytes that are not JSON) is an `Err`.
@@ -58,3 +63,10 @@ impl IngestReport {
         self.issues.extend(other.issues);
     }
 }
+
+mod fhir;
+mod fhir_json;
+mod fhir_refs;
+mod fhir_resources;
+mod fhir_setting;
+mod fhir_value;
