@@ -424,12 +424,10 @@ fn header_only_and_empty_files_are_fine() {
     let mut net = Network::new();
     let r = net.load_synthea_csv(d.path()).unwrap();
     assert_eq!(r.total_loaded(), 0);
-    // An empty encounters.csv has no header: its required columns are missing.
-    assert!(
-        r.issues
-            .iter()
-            .all(|i| i.location.source == "encounters.csv")
-    );
+    // A zero-byte encounters.csv has no header: one issue for the file, nothing else.
+    assert_eq!(r.issues.len(), 1);
+    assert_eq!(r.issues[0].location.source, "encounters.csv");
+    assert_eq!(r.issues[0].location.line, Some(1));
     assert_eq!(net.counts().patients, 0);
 }
 

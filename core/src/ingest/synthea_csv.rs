@@ -127,7 +127,16 @@ impl CsvFile {
                 return None;
             }
         };
-        let headers = match reader.byte_headers() {
+        let headers: HashMap<String, usize> = match reader.byte_headers() {
+            // A zero-byte file has no header: one issue, nothing to load.
+            Ok(h) if h.iter().all(|f| f.is_empty()) => {
+                report.issue(
+                    SOURCE,
+                    Location::new(name).line(1),
+                    "file is empty (no header)",
+                );
+                return None;
+            }
             Ok(h) => h
                 .iter()
                 .enumerate()
