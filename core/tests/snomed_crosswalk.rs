@@ -144,7 +144,7 @@ fn social_history_has_no_icd_and_rows_are_well_formed() {
             );
         }
     }
-    assert_eq!(social, 21);
+    assert_eq!(social, 24);
     assert!(!crosswalk::is_social_history("44054006"));
 }
 
