@@ -39,10 +39,20 @@ pub type FxBuild = BuildHasherDefault<FxHasher>;
 pub type FxHashMap<K, V> = HashMap<K, V, FxBuild>;
 
 fn hash_str(s: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(s.as_bytes());
-    h.write_u64(s.len() as u64);
-    h.finish()
+    // FNV-1a over the bytes, then the MurmurHash3 fmix64 avalanche. Fx (used for the table's
+    // own u64 keys) collides systematically on ids that differ only in their last digits
+    // ("enc-1234" + "5" vs "enc-1235" + "4" after its rotate), which sent millions of
+    // sequential ids to the slow collision table; FNV-1a does not have that structure.
+    let mut x: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in s.as_bytes() {
+        x ^= b as u64;
+        x = x.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
 }
 
 /// Strings in one arena; `ends[i]` is where string `i` ends. Lookup is by hash, with the rare

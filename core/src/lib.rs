@@ -15,6 +15,7 @@ pub mod model;
 pub mod network;
 pub mod report;
 pub mod report_html;
+pub mod synthetic;
 pub mod table;
 pub mod time;
 
