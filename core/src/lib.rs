@@ -14,6 +14,7 @@ pub mod intern;
 pub mod model;
 pub mod network;
 pub mod report;
+pub mod risk;
 pub mod table;
 pub mod time;
 
