@@ -5,8 +5,46 @@
 //! dense indices in first-seen order; rows then cost one or two hash look-ups and an OR.
 
 use crate::error::{CinError, Result};
-use crate::intern::FxHashMap;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Multiply-rotate hashing of 8-byte words with a final avalanche (MurmurHash3 fmix64), so
+/// that ids differing only in their last characters (P00000001, P00000002...) still spread over
+/// the low bits the table indexes by.
+#[derive(Default, Clone, Copy)]
+pub struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(23) ^ w).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(23) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(23) ^ u64::from(i)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// Hash map with [`MixHasher`].
+pub type MixMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
 
 /// How the codes of a batch call were recognised; returned next to the table because code
 /// problems are data-quality facts, not errors.
@@ -102,9 +140,9 @@ where
     R: FnMut(usize, u32) -> Result<()>,
 {
     check_lengths("codes", patient_ids.len(), codes.len())?;
-    let mut patients: FxHashMap<&'a str, u32> = FxHashMap::default();
-    let mut raw_codes: FxHashMap<&str, Option<Class<B>>> = FxHashMap::default();
-    let mut normalised: FxHashMap<String, Class<B>> = FxHashMap::default();
+    let mut patients: MixMap<&'a str, u32> = MixMap::default();
+    let mut raw_codes: MixMap<&str, Option<Class<B>>> = MixMap::default();
+    let mut normalised: MixMap<String, Class<B>> = MixMap::default();
     let mut out = Aggregated {
         ids: Vec::new(),
         first_row: Vec::new(),
@@ -178,7 +216,7 @@ where
 /// Prefix code lists (`category<TAB>prefixes`) as used by the Quan 2005 algorithms: a code
 /// belongs to a category when it starts with one of the category's prefixes.
 pub struct PrefixMap {
-    prefixes: FxHashMap<&'static str, u64>,
+    prefixes: MixMap<&'static str, u64>,
     max_len: usize,
 }
 
@@ -186,7 +224,7 @@ impl PrefixMap {
     /// Parses a bundled table; the tables are compiled in, so a malformed one is a build bug
     /// caught by the tests.
     pub fn parse(text: &'static str, expected: &[&'static str]) -> PrefixMap {
-        let mut prefixes: FxHashMap<&'static str, u64> = FxHashMap::default();
+        let mut prefixes: MixMap<&'static str, u64> = MixMap::default();
         let mut max_len = 0;
         for line in text.lines() {
             if line.starts_with('#') || line.trim().is_empty() {

@@ -206,7 +206,7 @@ pub fn charlson_indexed(
         )));
     }
     let map = &*ICD10;
-    let mut cache: crate::intern::FxHashMap<&str, u64> = Default::default();
+    let mut cache: super::batch::MixMap<&str, u64> = Default::default();
     let mut bits = vec![0u64; n_patients];
     for (row, (code, &p)) in codes.iter().zip(patient_idx).enumerate() {
         let slot = bits.get_mut(p as usize).ok_or_else(|| {

@@ -17,9 +17,9 @@
 //! here (see [`HccOptions::normalization_factor`]). CMS 2024 Rate Announcement: normalisation
 //! factors PY2024 V24 1.146, V28 1.015; MA coding adjustment 5.9 %.
 
+use super::batch::MixMap;
 use super::batch::{Class, CodeReport, aggregate_with, check_lengths};
 use crate::error::{CinError, Result};
-use crate::intern::FxHashMap;
 use crate::model::Sex;
 use crate::table::{Column, Table};
 use once_cell::sync::Lazy;
@@ -225,7 +225,7 @@ pub struct HccModel {
     pub version: HccVersion,
     /// Dense index -> HCC number, ascending.
     hccs: Vec<u16>,
-    dx: FxHashMap<&'static str, u128>,
+    dx: MixMap<&'static str, u128>,
     hierarchy: Vec<(u128, u128)>,
     interactions: Vec<(u128, Option<u128>)>,
     segments: Vec<SegmentFactors>,
@@ -263,7 +263,7 @@ impl HccModel {
                 V28_INTERACTIONS,
             ),
         };
-        let coef: FxHashMap<&str, f64> = parse_lines(coef_text)
+        let coef: MixMap<&str, f64> = parse_lines(coef_text)
             .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k.trim(), v)))
             .collect();
         // Payment HCCs = the HCC factors of the community aged segment.
@@ -276,7 +276,7 @@ impl HccModel {
         hccs.dedup();
         let bit = |n: u16| -> u128 { hccs.binary_search(&n).map_or(0, |i| 1u128 << i) };
         let mask = |list: &[u16]| list.iter().fold(0u128, |m, n| m | bit(*n));
-        let mut dx: FxHashMap<&'static str, u128> = FxHashMap::default();
+        let mut dx: MixMap<&'static str, u128> = MixMap::default();
         for (code, list) in parse_lines(dx_text) {
             let m = list
                 .split(',')

@@ -3,12 +3,17 @@
 //!
 //! The batch functions take long-format columns (one row per patient-code pair, any order,
 //! duplicates allowed) and return a [`crate::Table`] with one row per patient in first-seen
-//! order; the network functions score the merged record.
+//! order; the network functions (`Network::risk_table`, `risk_summary`, `registries_table`,
+//! `readmission_risk_table`) score the merged record.
 
 mod batch;
 mod charlson;
 mod elixhauser;
 mod hcc;
+mod network_risk;
+mod readmission_scores;
+mod registries;
+mod tiers;
 
 pub use batch::{CodeReport, normalize_dx};
 pub use charlson::{
@@ -23,3 +28,12 @@ pub use elixhauser::{
 pub use hcc::{
     HccModel, HccOptions, HccSegment, HccVersion, cms_hcc, cms_hcc_with_report, hcc_profile,
 };
+pub use network_risk::{PatientRisk, RiskPolicy, RiskSummary, risk_rows_table};
+pub use readmission_scores::{
+    Hospital, HospitalInput, LOINC_HAEMOGLOBIN, LOINC_SODIUM, Lace, LosConvention,
+    ReadmissionScorePolicy, StayRiskScores, hospital_band, hospital_points, lace_band, lace_points,
+};
+pub use registries::{
+    RegistryRule, UtilisationRule, default_registries, uncontrolled_asthma_registry,
+};
+pub use tiers::{TierPolicy, TierScore, assign_tiers};

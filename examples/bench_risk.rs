@@ -1,0 +1,153 @@
+//! Speed of the batch risk scores on a synthetic long diagnosis table.
+//!
+//! `cargo run --release -p cin-core --example bench_risk -- [patients] [codes_per_patient] [grouped|shuffled]`
+//! (default 1,000,000 patients x 10 codes). Codes are drawn from the bundled CMS-HCC V28 and
+//! Quan code lists plus noise; rows are timed grouped by patient and shuffled. Prints the
+//! compute time of each call (input already in memory) and the peak resident memory (VmHWM).
+
+use cin_core::risk::{
+    CharlsonOptions, ElixhauserOptions, HccOptions, HccVersion, charlson, charlson_indexed,
+    cms_hcc, elixhauser,
+};
+use std::time::Instant;
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn code_pool() -> Vec<String> {
+    let mut pool: Vec<String> = Vec::new();
+    for text in [
+        include_str!("../core/data/risk/hcc_v28_dx.tsv"),
+        include_str!("../core/data/risk/hcc_v24_dx.tsv"),
+    ] {
+        pool.extend(
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split('\t').next())
+                .map(str::to_string),
+        );
+    }
+    for text in [
+        include_str!("../core/data/risk/charlson_icd10_quan.tsv"),
+        include_str!("../core/data/risk/elixhauser_icd10_quan.tsv"),
+    ] {
+        for l in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some((_, list)) = l.split_once('\t') {
+                pool.extend(list.split_whitespace().map(|p| format!("{p}9")));
+            }
+        }
+    }
+    for n in 0..2000 {
+        pool.push(format!("Z{:04}", n)); // noise
+    }
+    pool.sort();
+    pool.dedup();
+    pool
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let orders: Vec<&str> = match std::env::args().nth(3).as_deref() {
+        Some("grouped") => vec!["grouped"],
+        Some("shuffled") => vec!["shuffled"],
+        _ => vec!["grouped", "shuffled"],
+    };
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.replace('_', "").parse().ok())
+        .collect();
+    let n_patients = args.first().copied().unwrap_or(1_000_000);
+    let per = args.get(1).copied().unwrap_or(10);
+    let pool = code_pool();
+    let mut rng = Lcg(42);
+    let ids: Vec<String> = (0..n_patients).map(|i| format!("P{i:08}")).collect();
+    let n_rows = n_patients * per;
+    let mut rows: Vec<(u32, u32)> = Vec::with_capacity(n_rows);
+    for p in 0..n_patients {
+        for _ in 0..per {
+            rows.push((p as u32, rng.below(pool.len()) as u32));
+        }
+    }
+    let ages: Vec<Option<i64>> = (0..n_patients)
+        .map(|_| Some(40 + rng.below(60) as i64))
+        .collect();
+    let sexes: Vec<&str> = (0..n_patients)
+        .map(|_| if rng.below(2) == 0 { "F" } else { "M" })
+        .collect();
+    println!(
+        "{n_patients} patients, {n_rows} rows, {} distinct codes in the pool",
+        pool.len()
+    );
+    for order in orders {
+        if order == "shuffled" {
+            for i in (1..rows.len()).rev() {
+                let j = rng.below(i + 1);
+                rows.swap(i, j);
+            }
+        }
+        let pid: Vec<&str> = rows.iter().map(|r| ids[r.0 as usize].as_str()).collect();
+        let code: Vec<&str> = rows.iter().map(|r| pool[r.1 as usize].as_str()).collect();
+        let row_ages: Vec<Option<i64>> = rows.iter().map(|r| ages[r.0 as usize]).collect();
+        let row_sexes: Vec<&str> = rows.iter().map(|r| sexes[r.0 as usize]).collect();
+        let idx: Vec<u32> = rows.iter().map(|r| r.0).collect();
+
+        let t = Instant::now();
+        let c = charlson(&pid, &code, &CharlsonOptions::default()).expect("charlson");
+        println!(
+            "{order:8} charlson            {:.3} s ({} patients)",
+            t.elapsed().as_secs_f64(),
+            c.len()
+        );
+        drop(c);
+        let t = Instant::now();
+        let c = charlson_indexed(&code, &idx, n_patients).expect("indexed");
+        println!(
+            "{order:8} charlson_indexed    {:.3} s ({} patients)",
+            t.elapsed().as_secs_f64(),
+            c.len()
+        );
+        let t = Instant::now();
+        let e = elixhauser(&pid, &code, &ElixhauserOptions::default()).expect("elixhauser");
+        println!(
+            "{order:8} elixhauser          {:.3} s ({} patients)",
+            t.elapsed().as_secs_f64(),
+            e.len()
+        );
+        drop(e);
+        for version in [HccVersion::V28, HccVersion::V24] {
+            let opts = HccOptions {
+                version,
+                ..HccOptions::default()
+            };
+            let t = Instant::now();
+            let h = cms_hcc(&pid, &code, &row_ages, &row_sexes, &opts).expect("hcc");
+            println!(
+                "{order:8} cms_hcc {version:?}         {:.3} s ({} patients)",
+                t.elapsed().as_secs_f64(),
+                h.len()
+            );
+        }
+    }
+    println!("peak RSS (VmHWM) {:.0} MiB", peak_rss_mib());
+}
