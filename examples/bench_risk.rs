@@ -56,6 +56,31 @@ fn code_pool() -> Vec<String> {
     pool
 }
 
+/// Process CPU time (user + system) in seconds, from /proc/self/stat (clock ticks of 10 ms).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// Runs `f`, printing wall and CPU seconds.
+fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    let (t, c) = (Instant::now(), cpu_seconds());
+    let out = f();
+    println!(
+        "{label:28} wall {:.3} s, cpu {:.2} s",
+        t.elapsed().as_secs_f64(),
+        cpu_seconds() - c
+    );
+    out
+}
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -112,42 +137,46 @@ fn main() {
         let row_sexes: Vec<&str> = rows.iter().map(|r| sexes[r.0 as usize]).collect();
         let idx: Vec<u32> = rows.iter().map(|r| r.0).collect();
 
-        let t = Instant::now();
-        let c = charlson(&pid, &code, &CharlsonOptions::default()).expect("charlson");
-        println!(
-            "{order:8} charlson            {:.3} s ({} patients)",
-            t.elapsed().as_secs_f64(),
-            c.len()
-        );
+        let c = timed(&format!("{order} charlson"), || {
+            charlson(&pid, &code, &CharlsonOptions::default()).expect("charlson")
+        });
+        assert_eq!(c.len(), n_patients);
         drop(c);
-        let t = Instant::now();
-        let c = charlson_indexed(&code, &idx, n_patients).expect("indexed");
-        println!(
-            "{order:8} charlson_indexed    {:.3} s ({} patients)",
-            t.elapsed().as_secs_f64(),
-            c.len()
-        );
-        let t = Instant::now();
-        let e = elixhauser(&pid, &code, &ElixhauserOptions::default()).expect("elixhauser");
-        println!(
-            "{order:8} elixhauser          {:.3} s ({} patients)",
-            t.elapsed().as_secs_f64(),
-            e.len()
-        );
+        let c = timed(&format!("{order} charlson_indexed"), || {
+            charlson_indexed(&code, &idx, n_patients).expect("indexed")
+        });
+        assert_eq!(c.len(), n_patients);
+        let e = timed(&format!("{order} elixhauser"), || {
+            elixhauser(&pid, &code, &ElixhauserOptions::default()).expect("elixhauser")
+        });
+        assert_eq!(e.len(), n_patients);
         drop(e);
         for version in [HccVersion::V28, HccVersion::V24] {
             let opts = HccOptions {
                 version,
                 ..HccOptions::default()
             };
-            let t = Instant::now();
-            let h = cms_hcc(&pid, &code, &row_ages, &row_sexes, &opts).expect("hcc");
-            println!(
-                "{order:8} cms_hcc {version:?}         {:.3} s ({} patients)",
-                t.elapsed().as_secs_f64(),
-                h.len()
-            );
+            let h = timed(&format!("{order} cms_hcc {version:?}"), || {
+                cms_hcc(&pid, &code, &row_ages, &row_sexes, &opts).expect("hcc")
+            });
+            assert_eq!(h.len(), n_patients);
         }
     }
+    // Cost of the output alone: one id string and 17 Int columns per patient (the Charlson
+    // table's shape), for reading the figures above.
+    let t = timed("output table (17 Int columns)", || {
+        let mut t = cin_core::Table::new().with(
+            "patient_id",
+            cin_core::Column::Str(ids.iter().map(|s| Some(s.clone())).collect()),
+        );
+        for k in 0..17 {
+            t = t.with(
+                &format!("c{k}"),
+                cin_core::Column::Int((0..n_patients).map(|i| Some((i & 1) as i64)).collect()),
+            );
+        }
+        t
+    });
+    timed("dropping it", || drop(t));
     println!("peak RSS (VmHWM) {:.0} MiB", peak_rss_mib());
 }

@@ -4,6 +4,7 @@
     cargo build --release -p cin-core --example risk_csv
     .venv-bench/bin/python examples/python/compare_risk_peers.py [target/release/examples/risk_csv]
 
+RISK_PEERS_N=30000 runs a larger set (over 200k rows, so the multi-threaded path is used).
 Prints, per score, how many of the 10,000 seeded patients differ from the peer as shipped and
 from the peer with its documented errors corrected (see tests/python/risk_peers_common.py).
 Exit status 1 when any patient differs from a corrected peer.
@@ -43,7 +44,8 @@ def main():
     from comorbidipy.calculators.comorbidity import colnames
 
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join("target", "release", "examples", "risk_csv")
-    rows = C.generate()
+    n = int(os.environ.get("RISK_PEERS_N", C.N_PATIENTS))
+    rows = C.generate(n=n)
     print(f"{len(rows)} rows, {len({r[0] for r in rows})} patients")
     failed = False
     with tempfile.TemporaryDirectory() as tmp:

@@ -109,40 +109,187 @@ pub fn check_lengths(what: &str, expected: usize, got: usize) -> Result<()> {
     Ok(())
 }
 
-/// Folds rows into per-patient bitsets. `classify` sees each distinct normalised code once.
+/// Per-row side data a score gathers while rows are folded (e.g. CMS-HCC demographics).
+/// Each worker thread has its own sink; sinks are merged in row order afterwards.
+pub trait RowSink: Send + Sized {
+    /// Sees global row `row` of local patient `p` (dense, first-seen order within the chunk).
+    fn row(&mut self, row: usize, p: u32) -> Result<()>;
+    /// Folds a later chunk's sink in; `remap[local]` is the merged patient index.
+    fn merge(&mut self, later: Self, remap: &[u32]) -> Result<()>;
+}
+
+/// A sink that keeps nothing.
+pub struct NoSink;
+impl RowSink for NoSink {
+    fn row(&mut self, _: usize, _: u32) -> Result<()> {
+        Ok(())
+    }
+    fn merge(&mut self, _: Self, _: &[u32]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Below this many rows one thread does the work.
+const PARALLEL_MIN_ROWS: usize = 200_000;
+
+/// Folds rows into per-patient bitsets. `classify` sees each distinct normalised code once per
+/// worker thread.
 pub fn aggregate<'a, S, C, B, F>(
     patient_ids: &'a [S],
     codes: &[C],
     classify: F,
 ) -> Result<Aggregated<'a, B>>
 where
-    S: AsRef<str>,
-    C: AsRef<str>,
-    B: Bits,
-    F: FnMut(&str) -> Class<B>,
+    S: AsRef<str> + Sync,
+    C: AsRef<str> + Sync,
+    B: Bits + Send,
+    F: Fn(&str) -> Class<B> + Sync,
 {
-    aggregate_with(patient_ids, codes, classify, |_, _| Ok(()))
+    aggregate_with(patient_ids, codes, classify, || NoSink).map(|(a, _)| a)
 }
 
-/// [`aggregate`] calling `on_row(row, patient index)` for every row (patient indices are
-/// dense and appear in increasing order the first time).
-pub fn aggregate_with<'a, S, C, B, F, R>(
+/// Chunk result: the aggregation, the chunk's patient map, its sink and the distinct
+/// normalised codes that matched nothing.
+struct Chunk<'a, B, K> {
+    agg: Aggregated<'a, B>,
+    patients: MixMap<&'a str, u32>,
+    sink: K,
+    unmatched: Vec<String>,
+}
+
+/// [`aggregate`] with a per-thread [`RowSink`]; rows are split into contiguous chunks folded
+/// in parallel (up to the available cores), then merged so that patients keep first-seen order.
+pub fn aggregate_with<'a, S, C, B, F, K, MK>(
     patient_ids: &'a [S],
     codes: &[C],
-    mut classify: F,
-    mut on_row: R,
-) -> Result<Aggregated<'a, B>>
+    classify: F,
+    make_sink: MK,
+) -> Result<(Aggregated<'a, B>, K)>
+where
+    S: AsRef<str> + Sync,
+    C: AsRef<str> + Sync,
+    B: Bits + Send,
+    F: Fn(&str) -> Class<B> + Sync,
+    K: RowSink,
+    MK: Fn() -> K + Sync,
+{
+    let threads = if codes.len() < PARALLEL_MIN_ROWS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
+    };
+    aggregate_threads(patient_ids, codes, classify, make_sink, threads)
+}
+
+/// [`aggregate_with`] on exactly `threads` chunks (1 = sequential).
+pub fn aggregate_threads<'a, S, C, B, F, K, MK>(
+    patient_ids: &'a [S],
+    codes: &[C],
+    classify: F,
+    make_sink: MK,
+    threads: usize,
+) -> Result<(Aggregated<'a, B>, K)>
+where
+    S: AsRef<str> + Sync,
+    C: AsRef<str> + Sync,
+    B: Bits + Send,
+    F: Fn(&str) -> Class<B> + Sync,
+    K: RowSink,
+    MK: Fn() -> K + Sync,
+{
+    check_lengths("codes", patient_ids.len(), codes.len())?;
+    let n = codes.len();
+    let size = n.div_ceil(threads.max(1)).max(1);
+    let mut chunks: Vec<Result<Chunk<'a, B, K>>> = if threads <= 1 {
+        vec![fold_chunk(patient_ids, codes, 0, &classify, make_sink())]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .step_by(size)
+                .map(|start| {
+                    let end = (start + size).min(n);
+                    let (ids, cs) = (&patient_ids[start..end], &codes[start..end]);
+                    let (classify, make_sink) = (&classify, &make_sink);
+                    scope.spawn(move || fold_chunk(ids, cs, start, classify, make_sink()))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(CinError::invalid("a scoring thread failed")))
+                })
+                .collect()
+        })
+    };
+    if chunks.is_empty() {
+        chunks.push(fold_chunk(patient_ids, codes, 0, &classify, make_sink()));
+    }
+    let mut iter = chunks.into_iter();
+    let first = iter
+        .next()
+        .unwrap_or_else(|| Err(CinError::invalid("no rows")))?;
+    let Chunk {
+        agg: mut out,
+        mut patients,
+        mut sink,
+        unmatched,
+    } = first;
+    let mut unmatched_all: std::collections::HashSet<String> = unmatched.into_iter().collect();
+    out.report.rows = n;
+    for chunk in iter {
+        let chunk = chunk?;
+        let mut remap = Vec::with_capacity(chunk.agg.ids.len());
+        for (local, id) in chunk.agg.ids.iter().enumerate() {
+            let next = out.ids.len() as u32;
+            let g = *patients.entry(id).or_insert(next);
+            if g == next {
+                out.ids.push(id);
+                out.first_row.push(chunk.agg.first_row[local]);
+                out.bits.push(chunk.agg.bits[local]);
+            } else {
+                out.bits[g as usize] |= chunk.agg.bits[local];
+            }
+            remap.push(g);
+        }
+        out.edited.extend(
+            chunk
+                .agg
+                .edited
+                .iter()
+                .map(|&(p, e, b)| (remap[p as usize], e, b)),
+        );
+        let r = &chunk.agg.report;
+        out.report.blank += r.blank;
+        out.report.matched_rows += r.matched_rows;
+        out.report.unmatched_rows += r.unmatched_rows;
+        unmatched_all.extend(chunk.unmatched);
+        sink.merge(chunk.sink, &remap)?;
+    }
+    out.report.unmatched_distinct = unmatched_all.len();
+    Ok((out, sink))
+}
+
+/// Folds one contiguous chunk of rows starting at global row `offset`.
+fn fold_chunk<'a, S, C, B, F, K>(
+    patient_ids: &'a [S],
+    codes: &[C],
+    offset: usize,
+    classify: &F,
+    mut sink: K,
+) -> Result<Chunk<'a, B, K>>
 where
     S: AsRef<str>,
     C: AsRef<str>,
     B: Bits,
-    F: FnMut(&str) -> Class<B>,
-    R: FnMut(usize, u32) -> Result<()>,
+    F: Fn(&str) -> Class<B>,
+    K: RowSink,
 {
-    check_lengths("codes", patient_ids.len(), codes.len())?;
     let mut patients: MixMap<&'a str, u32> = MixMap::default();
+    patients.reserve((codes.len() / 8).min(1 << 20));
     let mut raw_codes: MixMap<&str, Option<Class<B>>> = MixMap::default();
     let mut normalised: MixMap<String, Class<B>> = MixMap::default();
+    let mut unmatched = Vec::new();
     let mut out = Aggregated {
         ids: Vec::new(),
         first_row: Vec::new(),
@@ -155,7 +302,8 @@ where
     };
     let zero = B::default();
     let mut last: Option<(&str, u32)> = None;
-    for (row, (pid, code)) in patient_ids.iter().zip(codes).enumerate() {
+    for (local_row, (pid, code)) in patient_ids.iter().zip(codes).enumerate() {
+        let row = offset + local_row;
         let pid = pid.as_ref();
         let p = match last {
             Some((prev, idx)) if prev == pid => idx,
@@ -175,7 +323,7 @@ where
                 idx
             }
         };
-        on_row(row, p)?;
+        sink.row(row, p)?;
         let raw = code.as_ref();
         let class = match raw_codes.get(raw) {
             Some(c) => *c,
@@ -186,7 +334,7 @@ where
                     } else {
                         let c = classify(&n);
                         if c.bits == zero && c.edit == 0 {
-                            out.report.unmatched_distinct += 1;
+                            unmatched.push(n.clone());
                         }
                         normalised.insert(n, c);
                         c
@@ -210,7 +358,13 @@ where
             }
         }
     }
-    Ok(out)
+    out.report.unmatched_distinct = unmatched.len();
+    Ok(Chunk {
+        agg: out,
+        patients,
+        sink,
+        unmatched,
+    })
 }
 
 /// Prefix code lists (`category<TAB>prefixes`) as used by the Quan 2005 algorithms: a code
@@ -251,5 +405,57 @@ impl PrefixMap {
             }
         }
         bits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(c: &str) -> Class<u64> {
+        Class {
+            bits: match c {
+                "A1" => 1,
+                "B2" => 2,
+                "C3" => 4,
+                _ => 0,
+            },
+            edit: u8::from(c == "E9"),
+        }
+    }
+
+    #[test]
+    fn chunks_merge_like_one_pass() {
+        // Patients recur across chunk borders; order must stay first-seen.
+        let ids = ["p1", "p2", "p1", "p3", "p2", "p4", "p1", "p3", "p5", "p2"];
+        let codes = ["A1", "x", "B2", "C3", "E9", " ", "a.1", "zz", "zz", "C3"];
+        let (one, _) = aggregate_threads(&ids, &codes, classify, || NoSink, 1).unwrap();
+        for t in 2..=4 {
+            let (many, _) = aggregate_threads(&ids, &codes, classify, || NoSink, t).unwrap();
+            assert_eq!(many.ids, one.ids, "threads {t}");
+            assert_eq!(many.bits, one.bits, "threads {t}");
+            assert_eq!(many.first_row, one.first_row, "threads {t}");
+            assert_eq!(many.edited, one.edited, "threads {t}");
+            assert_eq!(many.report, one.report, "threads {t}");
+        }
+        assert_eq!(one.ids, ["p1", "p2", "p3", "p4", "p5"]);
+        assert_eq!(one.bits, [3, 4, 4, 0, 0]);
+        assert_eq!(one.edited, [(1, 1, 0)]);
+        // x, zz unmatched (2 distinct, 3 rows), " " blank.
+        assert_eq!(
+            (
+                one.report.blank,
+                one.report.unmatched_rows,
+                one.report.unmatched_distinct
+            ),
+            (1, 3, 2)
+        );
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(normalize_dx(" e11.9 "), Some("E119".into()));
+        assert_eq!(normalize_dx(" . "), None);
+        assert_eq!(normalize_dx(""), None);
     }
 }

@@ -164,8 +164,8 @@ fn finish(bits: u64, opts: &CharlsonOptions) -> u64 {
 /// hierarchy), patients in first-seen order. Mismatched lengths or an empty patient id are
 /// `InvalidInput`; blank or unmatched codes are counted in the [`CodeReport`].
 pub fn charlson_with_report(
-    patient_ids: &[impl AsRef<str>],
-    codes: &[impl AsRef<str>],
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
     opts: &CharlsonOptions,
 ) -> Result<(Table, CodeReport)> {
     let map = code_map(opts.icd);
@@ -184,8 +184,8 @@ pub fn charlson_with_report(
 
 /// [`charlson_with_report`] without the report.
 pub fn charlson(
-    patient_ids: &[impl AsRef<str>],
-    codes: &[impl AsRef<str>],
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
     opts: &CharlsonOptions,
 ) -> Result<Table> {
     charlson_with_report(patient_ids, codes, opts).map(|(t, _)| t)

@@ -122,8 +122,8 @@ pub fn elixhauser_score_bits(bits: u64, _weights: ElixhauserWeights) -> i32 {
 /// Elixhauser flags and van Walraven score per patient from long-format rows: columns
 /// `patient_id`, `score`, one 0/1 Int column per category (after the hierarchy).
 pub fn elixhauser_with_report(
-    patient_ids: &[impl AsRef<str>],
-    codes: &[impl AsRef<str>],
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
     opts: &ElixhauserOptions,
 ) -> Result<(Table, CodeReport)> {
     let map = code_map(opts.icd);
@@ -154,8 +154,8 @@ pub fn elixhauser_with_report(
 
 /// [`elixhauser_with_report`] without the report.
 pub fn elixhauser(
-    patient_ids: &[impl AsRef<str>],
-    codes: &[impl AsRef<str>],
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
     opts: &ElixhauserOptions,
 ) -> Result<Table> {
     elixhauser_with_report(patient_ids, codes, opts).map(|(t, _)| t)

@@ -18,7 +18,9 @@
 //! factors PY2024 V24 1.146, V28 1.015; MA coding adjustment 5.9 %.
 
 use super::batch::MixMap;
-use super::batch::{Class, CodeReport, aggregate_with, check_lengths};
+#[cfg(test)]
+use super::batch::aggregate_threads;
+use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths};
 use crate::error::{CinError, Result};
 use crate::model::Sex;
 use crate::table::{Column, Table};
@@ -501,38 +503,79 @@ fn parse_age_cell(cell: &str) -> Option<(Sex, i64, i64)> {
     Some((sex, lo, hi))
 }
 
-/// Folds one row's age and sex into the patient's demographics.
-fn add_demographics(
-    demo: &mut (Option<i64>, Sex),
-    row: usize,
-    age: Option<i64>,
-    sex: &str,
-) -> Result<()> {
-    if let Some(a) = age {
-        if a < 0 {
-            return Err(CinError::invalid(format!("row {row}: negative age")));
+/// Demographics gathered from row-aligned ages and sexes, per patient of a chunk. Each value
+/// remembers the row it came from so that a conflict names both rows.
+struct DemographicsSink<'a, A: AsRef<str>> {
+    ages: &'a [Option<i64>],
+    sexes: &'a [A],
+    per_patient: Vec<PatientDemographics>,
+}
+
+/// (age, row it came from), (sex, row it came from).
+type PatientDemographics = (Option<(i64, usize)>, Option<(Sex, usize)>);
+
+fn conflict(what: &str, earlier: usize, row: usize) -> CinError {
+    CinError::invalid(format!(
+        "row {row}: {what} differs from row {earlier} of the same patient"
+    ))
+}
+
+fn fold_age(slot: &mut Option<(i64, usize)>, v: Option<(i64, usize)>) -> Result<()> {
+    match (*slot, v) {
+        (Some((a, r0)), Some((b, r1))) if a != b => Err(conflict("age", r0.min(r1), r0.max(r1))),
+        (None, Some(x)) => {
+            *slot = Some(x);
+            Ok(())
         }
-        match demo.0 {
-            Some(prev) if prev != a => {
-                return Err(CinError::invalid(format!(
-                    "row {row}: age differs from an earlier row of the same patient"
-                )));
-            }
-            _ => demo.0 = Some(a),
-        }
+        _ => Ok(()),
     }
-    if !sex.is_empty() {
-        let s = Sex::parse(sex);
-        if s != Sex::Unknown {
-            if demo.1 != Sex::Unknown && demo.1 != s {
-                return Err(CinError::invalid(format!(
-                    "row {row}: sex differs from an earlier row of the same patient"
-                )));
-            }
-            demo.1 = s;
+}
+
+fn fold_sex(slot: &mut Option<(Sex, usize)>, v: Option<(Sex, usize)>) -> Result<()> {
+    match (*slot, v) {
+        (Some((a, r0)), Some((b, r1))) if a != b => Err(conflict("sex", r0.min(r1), r0.max(r1))),
+        (None, Some(x)) => {
+            *slot = Some(x);
+            Ok(())
         }
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
+    fn row(&mut self, row: usize, p: u32) -> Result<()> {
+        let p = p as usize;
+        if p == self.per_patient.len() {
+            self.per_patient.push((None, None));
+        }
+        let age = match self.ages[row] {
+            Some(a) if a < 0 => return Err(CinError::invalid(format!("row {row}: negative age"))),
+            a => a.map(|a| (a, row)),
+        };
+        let sex = self.sexes[row].as_ref();
+        let sex = if sex.is_empty() {
+            None
+        } else {
+            Some(Sex::parse(sex))
+                .filter(|s| *s != Sex::Unknown)
+                .map(|s| (s, row))
+        };
+        let slot = &mut self.per_patient[p];
+        fold_age(&mut slot.0, age)?;
+        fold_sex(&mut slot.1, sex)
+    }
+    fn merge(&mut self, later: Self, remap: &[u32]) -> Result<()> {
+        for (local, (age, sex)) in later.per_patient.into_iter().enumerate() {
+            let g = remap[local] as usize;
+            if g == self.per_patient.len() {
+                self.per_patient.push((None, None));
+            }
+            let slot = &mut self.per_patient[g];
+            fold_age(&mut slot.0, age)?;
+            fold_sex(&mut slot.1, sex)?;
+        }
+        Ok(())
+    }
 }
 
 /// CMS-HCC per patient from long-format rows with row-aligned demographics.
@@ -543,10 +586,10 @@ fn add_demographics(
 /// `hccs` (after edits and hierarchies, `HCC<n>` ascending) and `score` (Float; `None` when the
 /// patient's age or sex is missing).
 pub fn cms_hcc_with_report(
-    patient_ids: &[impl AsRef<str>],
-    codes: &[impl AsRef<str>],
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
     ages: &[Option<i64>],
-    sexes: &[impl AsRef<str>],
+    sexes: &[impl AsRef<str> + Sync],
     opts: &HccOptions,
 ) -> Result<(Table, CodeReport)> {
     check_lengths("ages", patient_ids.len(), ages.len())?;
@@ -555,18 +598,21 @@ pub fn cms_hcc_with_report(
         return Err(CinError::invalid("normalization_factor must be positive"));
     }
     let model = HccModel::get(opts.version);
-    let mut demo: Vec<(Option<i64>, Sex)> = Vec::new();
-    let agg = aggregate_with(
+    let (agg, sink) = aggregate_with(
         patient_ids,
         codes,
         |c| model.classify(c),
-        |row, p| {
-            if p as usize == demo.len() {
-                demo.push((None, Sex::Unknown));
-            }
-            add_demographics(&mut demo[p as usize], row, ages[row], sexes[row].as_ref())
+        || DemographicsSink {
+            ages,
+            sexes,
+            per_patient: Vec::new(),
         },
     )?;
+    let demo: Vec<(Option<i64>, Sex)> = sink
+        .per_patient
+        .into_iter()
+        .map(|(a, s)| (a.map(|x| x.0), s.map_or(Sex::Unknown, |x| x.0)))
+        .collect();
     Ok((
         score_patients(model, &agg.ids, agg.bits, &agg.edited, &demo, opts),
         agg.report,
@@ -575,10 +621,10 @@ pub fn cms_hcc_with_report(
 
 /// [`cms_hcc_with_report`] without the report.
 pub fn cms_hcc(
-    patient_ids: &[impl AsRef<str>],
-    codes: &[impl AsRef<str>],
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
     ages: &[Option<i64>],
-    sexes: &[impl AsRef<str>],
+    sexes: &[impl AsRef<str> + Sync],
     opts: &HccOptions,
 ) -> Result<Table> {
     cms_hcc_with_report(patient_ids, codes, ages, sexes, opts).map(|(t, _)| t)
@@ -767,5 +813,27 @@ mod tests {
         let bad_ages = [Some(80), Some(81), None];
         let err = cms_hcc(&ids, &codes, &bad_ages, &sexes, &v28()).unwrap_err();
         assert!(err.to_string().contains("row 1"), "{err}");
+        // The same conflict split across worker chunks is still found and names both rows.
+        let (ids, codes) = (["a", "b", "a"], ["E119", "E119", "I509"]);
+        let ages = [Some(70), Some(71), Some(72)];
+        let sexes = ["F", "M", "F"];
+        let model = HccModel::get(HccVersion::V28);
+        let err = aggregate_threads(
+            &ids,
+            &codes,
+            |c| model.classify(c),
+            || DemographicsSink {
+                ages: &ages,
+                sexes: &sexes,
+                per_patient: Vec::new(),
+            },
+            3,
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().contains("row 2: age differs from row 0"),
+            "{err}"
+        );
     }
 }
