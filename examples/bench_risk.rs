@@ -4,6 +4,7 @@
 //! (default 1,000,000 patients x 10 codes). Codes are drawn from the bundled CMS-HCC V28 and
 //! Quan code lists plus noise; rows are timed grouped by patient and shuffled. Prints the
 //! compute time of each call (input already in memory) and the peak resident memory (VmHWM).
+//! With `BENCH_RISK_CSV=path` the grouped rows are also written as CSV for the Python peers.
 
 use cin_core::risk::{
     CharlsonOptions, ElixhauserOptions, HccOptions, HccVersion, charlson, charlson_indexed,
@@ -124,6 +125,25 @@ fn main() {
         "{n_patients} patients, {n_rows} rows, {} distinct codes in the pool",
         pool.len()
     );
+    if let Ok(path) = std::env::var("BENCH_RISK_CSV") {
+        // The same rows (grouped) for the Python peers: examples/python/bench_risk_peers.py.
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("csv"));
+        use std::io::Write;
+        writeln!(out, "patient_id,code,age,sex").expect("write");
+        for r in &rows {
+            let p = r.0 as usize;
+            writeln!(
+                out,
+                "{},{},{},{}",
+                ids[p],
+                pool[r.1 as usize],
+                ages[p].unwrap_or(0),
+                sexes[p]
+            )
+            .expect("write");
+        }
+        println!("wrote {path}");
+    }
     for order in orders {
         if order == "shuffled" {
             for i in (1..rows.len()).rev() {
