@@ -16,6 +16,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub struct MixHasher(u64);
 
 impl Hasher for MixHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut chunks = bytes.chunks_exact(8);
@@ -30,9 +31,11 @@ impl Hasher for MixHasher {
             self.0 = (self.0.rotate_left(23) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
         }
     }
+    #[inline]
     fn write_u8(&mut self, i: u8) {
         self.0 = (self.0.rotate_left(23) ^ u64::from(i)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+    #[inline]
     fn finish(&self) -> u64 {
         let mut h = self.0;
         h ^= h >> 33;
