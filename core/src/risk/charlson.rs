@@ -207,7 +207,12 @@ pub fn charlson_indexed(
     }
     let map = &*ICD10;
     let mut cache: super::batch::MixMap<&str, u64> = Default::default();
-    let mut bits = vec![0u64; n_patients];
+    // n_patients comes from the caller (C ABI): allocation failure is an error, not an abort.
+    let mut bits: Vec<u64> = Vec::new();
+    bits.try_reserve_exact(n_patients).map_err(|_| {
+        CinError::invalid(format!("n_patients {n_patients} is too large to allocate"))
+    })?;
+    bits.resize(n_patients, 0);
     for (row, (code, &p)) in codes.iter().zip(patient_idx).enumerate() {
         let slot = bits.get_mut(p as usize).ok_or_else(|| {
             CinError::invalid(format!(
@@ -382,6 +387,8 @@ mod tests {
         assert_eq!(charlson_indexed(&codes, &idx, 4).unwrap(), vec![2, 6, 2, 0]);
         assert!(charlson_indexed(&codes, &[0, 1, 9, 0], 4).is_err());
         assert!(charlson_indexed(&codes, &[0], 4).is_err());
+        assert!(charlson_indexed(&[], &[], usize::MAX).is_err());
+        assert_eq!(charlson_indexed(&[], &[], 2).unwrap(), vec![0, 0]);
     }
 
     #[test]
