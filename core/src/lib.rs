@@ -16,6 +16,7 @@ pub mod network;
 pub mod report;
 pub mod report_html;
 pub mod synthetic;
+pub mod risk;
 pub mod table;
 pub mod time;
 

@@ -1,0 +1,209 @@
+//! Elixhauser comorbidity measures and the van Walraven point score.
+//!
+//! Code lists: Quan et al., Med Care 2005;43(11):1130-9 (ICD-10 and enhanced ICD-9-CM algorithms
+//! for the 30 Elixhauser conditions; hypertension kept as uncomplicated/complicated = 31 flags),
+//! in `core/data/risk/elixhauser_icd*_quan.tsv`.
+//! Weights: van Walraven et al., Med Care 2009;47(6):626-33, table 2 (points for in-hospital death).
+//! Hierarchy (as comorbidipy `assign0` does): complicated hypertension drops uncomplicated,
+//! complicated diabetes drops uncomplicated, metastatic cancer drops solid tumour.
+//!
+//! The AHRQ "Elixhauser Comorbidity Software Refined" (38 measures, POA rules, readmission and
+//! mortality indices) is not implemented: its yearly code tables were not sourced here.
+
+use super::batch::{Class, CodeReport, PrefixMap, aggregate};
+use super::charlson::{IcdVersion, category_table};
+use crate::error::{CinError, Result};
+use crate::table::Table;
+use once_cell::sync::Lazy;
+
+/// Category columns in output order (comorbidipy's short names).
+pub const ELIXHAUSER_CATEGORIES: [&str; 31] = [
+    "chf", "carit", "valv", "pcd", "pvd", "hypunc", "hypc", "para", "ond", "cpd", "diabunc",
+    "diabc", "hypothy", "rf", "ld", "pud", "aids", "lymph", "metacanc", "solidtum", "rheumd",
+    "coag", "obes", "wloss", "fed", "blane", "dane", "alcohol", "drug", "psycho", "depre",
+];
+
+/// van Walraven 2009 points, in [`ELIXHAUSER_CATEGORIES`] order.
+pub const WEIGHTS_VAN_WALRAVEN: [i32; 31] = [
+    7, 5, -1, 4, 2, 0, 0, 7, 6, 3, 0, 0, 0, 5, 11, 0, 0, 9, 12, 4, 0, 3, -4, 6, 5, -2, -2, 0, -7,
+    0, -3,
+];
+
+const HYPUNC: usize = 5;
+const HYPC: usize = 6;
+const DIABUNC: usize = 10;
+const DIABC: usize = 11;
+const METACANC: usize = 18;
+const SOLIDTUM: usize = 19;
+
+/// Weighting of the Elixhauser flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ElixhauserWeights {
+    /// van Walraven et al. 2009 (default).
+    #[default]
+    VanWalraven,
+}
+
+impl ElixhauserWeights {
+    pub fn from_name(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "van_walraven" | "vanwalraven" | "vw" => Ok(ElixhauserWeights::VanWalraven),
+            _ => Err(CinError::invalid("elixhauser weights must be van_walraven")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ElixhauserOptions {
+    pub icd: IcdVersion,
+    pub weights: ElixhauserWeights,
+    /// Apply the hierarchy (default true).
+    pub hierarchy: bool,
+}
+
+impl Default for ElixhauserOptions {
+    fn default() -> Self {
+        ElixhauserOptions {
+            icd: IcdVersion::Icd10,
+            weights: ElixhauserWeights::VanWalraven,
+            hierarchy: true,
+        }
+    }
+}
+
+static ICD10: Lazy<PrefixMap> = Lazy::new(|| {
+    PrefixMap::parse(
+        include_str!("../../data/risk/elixhauser_icd10_quan.tsv"),
+        &ELIXHAUSER_CATEGORIES,
+    )
+});
+static ICD9: Lazy<PrefixMap> = Lazy::new(|| {
+    PrefixMap::parse(
+        include_str!("../../data/risk/elixhauser_icd9_quan.tsv"),
+        &ELIXHAUSER_CATEGORIES,
+    )
+});
+
+fn code_map(icd: IcdVersion) -> &'static PrefixMap {
+    match icd {
+        IcdVersion::Icd10 => &ICD10,
+        IcdVersion::Icd9 => &ICD9,
+    }
+}
+
+/// Category bits (bit i = [`ELIXHAUSER_CATEGORIES`]`[i]`) of one normalised code.
+pub fn elixhauser_categories_of(code: &str, icd: IcdVersion) -> u64 {
+    code_map(icd).classify(code)
+}
+
+/// Drops the milder form when the more severe one is present.
+pub fn elixhauser_hierarchy(bits: u64) -> u64 {
+    let mut b = bits;
+    for (mild, severe) in [(HYPUNC, HYPC), (DIABUNC, DIABC), (SOLIDTUM, METACANC)] {
+        if b & (1 << severe) != 0 {
+            b &= !(1u64 << mild);
+        }
+    }
+    b
+}
+
+/// van Walraven score of a category bitset.
+pub fn elixhauser_score_bits(bits: u64, _weights: ElixhauserWeights) -> i32 {
+    let mut s = 0;
+    let mut b = bits;
+    while b != 0 {
+        let i = b.trailing_zeros() as usize;
+        s += WEIGHTS_VAN_WALRAVEN[i];
+        b &= b - 1;
+    }
+    s
+}
+
+/// Elixhauser flags and van Walraven score per patient from long-format rows: columns
+/// `patient_id`, `score`, one 0/1 Int column per category (after the hierarchy).
+pub fn elixhauser_with_report(
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
+    opts: &ElixhauserOptions,
+) -> Result<(Table, CodeReport)> {
+    let map = code_map(opts.icd);
+    let agg = aggregate(patient_ids, codes, |c| Class {
+        bits: map.classify(c),
+        edit: 0,
+    })?;
+    let bits: Vec<u64> = agg
+        .bits
+        .iter()
+        .map(|b| {
+            if opts.hierarchy {
+                elixhauser_hierarchy(*b)
+            } else {
+                *b
+            }
+        })
+        .collect();
+    let scores = bits
+        .iter()
+        .map(|b| Some(elixhauser_score_bits(*b, opts.weights) as i64))
+        .collect();
+    Ok((
+        category_table(&agg.ids, scores, &bits, &ELIXHAUSER_CATEGORIES),
+        agg.report,
+    ))
+}
+
+/// [`elixhauser_with_report`] without the report.
+pub fn elixhauser(
+    patient_ids: &[impl AsRef<str> + Sync],
+    codes: &[impl AsRef<str> + Sync],
+    opts: &ElixhauserOptions,
+) -> Result<Table> {
+    elixhauser_with_report(patient_ids, codes, opts).map(|(t, _)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Column;
+
+    fn score(codes: &[&str]) -> (i64, Vec<i64>) {
+        let ids = vec!["p"; codes.len()];
+        let t = elixhauser(&ids, codes, &ElixhauserOptions::default()).unwrap();
+        let get = |c: &str| match t.column(c) {
+            Some(Column::Int(v)) => v[0].unwrap(),
+            _ => panic!("{c}"),
+        };
+        (
+            get("score"),
+            ELIXHAUSER_CATEGORIES.iter().map(|c| get(c)).collect(),
+        )
+    }
+
+    #[test]
+    fn hypertension_hierarchy() {
+        // I10 (0 points) + I11.0 hypertensive heart disease with HF: hypc and chf (7).
+        let (s, f) = score(&["I10", "I110"]);
+        assert_eq!((f[HYPUNC], f[HYPC], f[0]), (0, 1, 1));
+        assert_eq!(s, 7);
+    }
+
+    #[test]
+    fn diabetes_hierarchy() {
+        let (_, f) = score(&["E119", "E1122"]);
+        assert_eq!((f[DIABUNC], f[DIABC]), (0, 1));
+        let (_, f) = score(&["E119"]);
+        assert_eq!((f[DIABUNC], f[DIABC]), (1, 0));
+    }
+
+    #[test]
+    fn tumour_hierarchy_and_negative_weights() {
+        // C34.90 solid tumour 4; + C78.00 metastatic 12 -> 12 only. F32.9 depression -3.
+        assert_eq!(score(&["C3490"]).0, 4);
+        let (s, f) = score(&["C3490", "C7800"]);
+        assert_eq!((s, f[SOLIDTUM], f[METACANC]), (12, 0, 1));
+        assert_eq!(score(&["F329"]).0, -3);
+        // F31.5: psychoses (0) and depression (-3) both.
+        let (s, f) = score(&["F315"]);
+        assert_eq!((s, f[29], f[30]), (-3, 1, 1));
+    }
+}
