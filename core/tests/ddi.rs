@@ -9,8 +9,11 @@ fn rule_ids(alerts: &[Alert]) -> Vec<&str> {
     alerts.iter().map(|a| a.rule_id.as_str()).collect()
 }
 
-/// (rule, [(name a, rxcui a, name b, rxcui b); 2]) with Synthea/RxNorm-style names.
-const ONC: &[(&str, [(&str, &str, &str, &str); 2])] = &[
+/// `(name a, rxcui a, name b, rxcui b)`.
+type Pair = (&'static str, &'static str, &'static str, &'static str);
+
+/// (rule, two member pairs) with Synthea/RxNorm-style names.
+const ONC: &[(&str, [Pair; 2])] = &[
     (
         "onc-01",
         [
