@@ -871,3 +871,98 @@ fn malformed_kb_files_are_rejected_with_their_location() {
     assert_eq!(loc.line, Some(8));
     assert!(msg.contains("catastrophic"));
 }
+
+#[test]
+fn synthea_medications_resolve_by_code_and_by_name() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/synthea_csv");
+    let Ok(mut rd) = csv::Reader::from_path(format!("{dir}/medications.csv")) else {
+        println!("skipping: {dir} not found");
+        return;
+    };
+    let headers = rd.headers().unwrap().clone();
+    let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+    let (ci, di) = (col("CODE"), col("DESCRIPTION"));
+    let mut distinct = std::collections::BTreeMap::new();
+    for r in rd.records() {
+        let r = r.unwrap();
+        distinct.insert(r[ci].to_string(), r[di].to_string());
+    }
+    let kb = Kb::embedded();
+    let by_code = distinct.keys().filter(|c| kb.resolve(c).is_some()).count();
+    let by_name = distinct
+        .values()
+        .filter(|d| kb.resolve(d).is_some())
+        .count();
+    // 37 distinct drugs; 19 name a KB ingredient (counted with a python3 script that looks for
+    // each KB name or synonym as whole words in the lower-cased description). The other 18
+    // (contraceptive packs, cephalosporins, penicillin V, astemizole...) are coverage gaps.
+    assert_eq!(distinct.len(), 37);
+    assert_eq!(by_name, 19);
+    assert_eq!(by_code, 19);
+    let alerts = check_interactions(kb, &["Astemizole 10 MG Oral Tablet"]);
+    assert_eq!(alerts[0].kind, AlertKind::UnmappedDrug);
+}
+
+#[test]
+fn condition_and_ndc_context() {
+    // Aliskiren with an ACE inhibitor: contraindicated in diabetes (FDA DSC 2012), else major.
+    let mut b = Net::new();
+    let p = b.patient("P1");
+    b.med(
+        p,
+        "PCP",
+        "29046",
+        "lisinopril 10 MG Oral Tablet",
+        "2024-01-01",
+        None,
+    );
+    let kb = Kb::embedded();
+    let plain = b
+        .net
+        .check_prescription(
+            kb,
+            "P1",
+            "aliskiren 150 MG Oral Tablet",
+            at("2024-02-01"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(rule_ids(&plain), ["fda-aliskiren-raas"]);
+    assert_eq!(plain[0].severity, Severity::Major);
+    let code = b.net.code(CodeSystem::Snomed, "44054006").unwrap();
+    b.net.add_condition(Condition {
+        patient: p,
+        encounter: None,
+        code,
+        display: None,
+        onset: Timestamp::parse_iso("2020-05-01"),
+        abatement: None,
+        category: ConditionCategory::ProblemList,
+        provenance: b.prov,
+    });
+    let dm = b
+        .net
+        .check_prescription(
+            kb,
+            "P1",
+            "aliskiren 150 MG Oral Tablet",
+            at("2024-02-01"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(dm[0].severity, Severity::Contraindicated);
+    assert_eq!(dm[0].evidence["condition_code"], "SNOMED|44054006");
+
+    // A vendor NDC map: the NDC resolves to its ingredient and strength.
+    let mut kb = kb.clone();
+    kb.extend_json(
+        br#"{"products": [{"ndc": "0093-0058-01", "ingredients": [6851], "strengths_mg": [2.5]}]}"#,
+        "ndc.json",
+    )
+    .unwrap();
+    let d = kb.resolve("00093005801").unwrap();
+    assert_eq!(kb.ingredient(d.ingredients[0].0).name, "methotrexate");
+    assert_eq!(d.ingredients[0].1, Some(2.5));
+    let a = check_interactions(&kb, &["0093-0058-01", "trimethoprim 100 MG Oral Tablet"]);
+    assert_eq!(rule_ids(&a), ["fda-methotrexate-trimethoprim"]);
+}
