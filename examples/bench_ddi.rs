@@ -150,7 +150,7 @@ fn main() {
     println!(
         "population sweep (summary): {:.2} s; {} interactions in {} patients, {} duplications, {} cross-org",
         t.elapsed().as_secs_f64(),
-        s.interactions,
+        s.count,
         s.patients_with_interaction,
         s.therapeutic_duplications,
         s.cross_org

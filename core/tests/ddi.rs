@@ -799,7 +799,7 @@ fn population_sweep_table_and_summary() {
         serde_json::json!(["PCP", "HOSP", "PCP"])
     );
     let s = b.net.drug_interaction_summary(kb);
-    assert_eq!(s.interactions, 3);
+    assert_eq!(s.count, 3);
     assert_eq!(s.patients_with_interaction, 2);
     assert_eq!(s.by_severity["major"], 2);
     assert_eq!(s.by_severity["contraindicated"], 1);

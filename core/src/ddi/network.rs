@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct DdiSummary {
     pub kb_version: String,
     /// Interacting pairs (one per patient, rule and ingredient pair).
-    pub interactions: usize,
+    pub count: usize,
     pub patients_with_interaction: usize,
     pub by_severity: BTreeMap<String, usize>,
     pub by_rule: BTreeMap<String, usize>,
@@ -359,7 +359,7 @@ impl Network {
         let out = sweep(self, kb);
         let mut s = DdiSummary {
             kb_version: kb.version().to_string(),
-            interactions: out.rows.len(),
+            count: out.rows.len(),
             suppressed_non_interruptive: out.suppressed,
             medication_orders_checked: out.orders,
             unmapped_orders: out.unmapped.values().sum(),
