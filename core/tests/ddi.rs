@@ -966,3 +966,51 @@ fn condition_and_ndc_context() {
     let a = check_interactions(&kb, &["0093-0058-01", "trimethoprim 100 MG Oral Tablet"]);
     assert_eq!(rule_ids(&a), ["fda-methotrexate-trimethoprim"]);
 }
+
+#[test]
+fn vendor_kb_extends_and_replaces_rules() {
+    let vendor = Kb::from_json(
+        br#"{"version": "vendor-7",
+            "ingredients": [{"rxcui": 36567, "name": "simvastatin"}, {"rxcui": 17767, "name": "amlodipine"},
+                            {"rxcui": 8183, "name": "phenytoin", "synonyms": ["dilantin"]}, {"rxcui": 6809, "name": "metformin"}],
+            "classes": [{"id": "v_statin", "members": [36567]}],
+            "rules": [
+              {"id": "fda-simva-20", "a": "36567", "b": "17767", "severity": "moderate",
+               "effect": "Myopathy", "management": "Cap simvastatin", "source": "vendor compendium"},
+              {"id": "v-1", "a": "8183", "b": "6809", "severity": "minor",
+               "effect": "test effect", "management": "test management", "source": "vendor compendium"}]}"#,
+        "vendor.json",
+    )
+    .unwrap();
+    let mut kb = Kb::embedded().clone();
+    let rules_before = kb.rules.len();
+    kb.extend(&vendor).unwrap();
+    assert_eq!(kb.rules.len(), rules_before + 1);
+    assert_eq!(kb.version(), "2026.11.1+vendor-7");
+    // The vendor's rule of the same id replaced ours: no dose cap any more, moderate.
+    let a = check_interactions(
+        &kb,
+        &[
+            "Simvastatin 20 MG Oral Tablet",
+            "Amlodipine 5 MG Oral Tablet",
+        ],
+    );
+    assert_eq!(rule_ids(&a), ["fda-simva-20"]);
+    assert_eq!(a[0].severity, Severity::Moderate);
+    assert_eq!(a[0].source, "vendor compendium");
+    assert_eq!(
+        rule_ids(&check_interactions(&kb, &["Dilantin 100 MG", "metformin"])),
+        ["v-1"]
+    );
+    // Embedded rules are still there.
+    assert_eq!(
+        rule_ids(&check_interactions(&kb, &["8123", "36437"])),
+        ["onc-04"]
+    );
+    // The vendor KB alone replaces the default one.
+    assert!(
+        check_interactions(&vendor, &["8123", "36437"])
+            .iter()
+            .all(|a| a.kind == AlertKind::UnmappedDrug)
+    );
+}
