@@ -127,32 +127,63 @@ pub(crate) fn parse_name(
     names: &FxHashMap<String, u32>,
     max_words: usize,
 ) -> Option<ResolvedDrug> {
-    let lower = text.to_lowercase();
+    let lower = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    };
     let mut ingredients: Vec<(u32, Option<f64>)> = Vec::new();
     let mut route = Route::Unknown;
     let mut prn = false;
-    let mut key = String::with_capacity(48);
-    let mut tokens: Vec<&str> = Vec::with_capacity(16);
+    let mut key = String::new();
+    // Token start offsets and slices of one component (names are short: no heap needed).
+    const MAX_TOKENS: usize = 48;
+    let mut tokens: [&str; MAX_TOKENS] = [""; MAX_TOKENS];
+    let mut starts = [0usize; MAX_TOKENS];
     for component in lower.split(" / ") {
-        tokens.clear();
-        tokens.extend(
-            component
-                .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | '(' | ')' | ','))
-                .filter(|t| !t.is_empty()),
-        );
+        let base = component.as_ptr() as usize;
+        let mut n_tok = 0;
+        for t in component
+            .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | '(' | ')' | ','))
+            .filter(|t| !t.is_empty())
+            .take(MAX_TOKENS)
+        {
+            tokens[n_tok] = t;
+            starts[n_tok] = t.as_ptr() as usize - base;
+            n_tok += 1;
+        }
+        let tokens = &tokens[..n_tok];
         let mut found: Option<u32> = None;
         let mut i = 0;
         while i < tokens.len() && found.is_none() {
+            // Names start with a letter: skip strengths, volumes and pack counts.
+            if !tokens[i].starts_with(|c: char| c.is_alphabetic()) {
+                i += 1;
+                continue;
+            }
             let longest = max_words.min(tokens.len() - i);
             for n in (1..=longest).rev() {
-                key.clear();
-                for (k, t) in tokens[i..i + n].iter().enumerate() {
-                    if k > 0 {
-                        key.push(' ');
-                    }
-                    key.push_str(t);
+                let last = i + n - 1;
+                if n > 1 && !tokens[last].starts_with(|c: char| c.is_alphabetic()) {
+                    continue;
                 }
-                if let Some(&id) = names.get(key.as_str()) {
+                let span_end = starts[last] + tokens[last].len();
+                let joined_len: usize =
+                    tokens[i..=last].iter().map(|t| t.len()).sum::<usize>() + n - 1;
+                // Words separated by single spaces are already the key inside the text.
+                let candidate: &str = if span_end - starts[i] == joined_len {
+                    &component[starts[i]..span_end]
+                } else {
+                    key.clear();
+                    for (k, t) in tokens[i..=last].iter().enumerate() {
+                        if k > 0 {
+                            key.push(' ');
+                        }
+                        key.push_str(t);
+                    }
+                    key.as_str()
+                };
+                if let Some(&id) = names.get(candidate) {
                     found = Some(id);
                     break;
                 }
@@ -170,7 +201,7 @@ pub(crate) fn parse_name(
                 prn = true;
             }
             if strength.is_none() {
-                strength = strength_at(&tokens, j);
+                strength = strength_at(tokens, j);
             }
         }
         if let Some(id) = found
