@@ -366,27 +366,48 @@ impl Network {
             therapeutic_duplications: out.dups.len(),
             ..Default::default()
         };
-        let mut patients = BTreeSet::new();
+        // Count by dense ids first; names are looked up once per distinct key.
+        let mut last_patient = None;
+        let mut by_sev = [0usize; 5];
+        let mut by_rule: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut by_pair: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+        let mut by_org: FxHashMap<OrgIdx, usize> = FxHashMap::default();
         for r in &out.rows {
-            patients.insert(r.patient);
-            *s.by_severity
-                .entry(r.severity.as_str().to_string())
-                .or_default() += 1;
-            *s.by_rule
-                .entry(kb.rules[r.rule as usize].id.clone())
-                .or_default() += 1;
-            let pair = format!("{} + {}", kb.ingredient(r.a).name, kb.ingredient(r.b).name);
-            *s.by_pair.entry(pair).or_default() += 1;
-            let mut orgs: Vec<OrgIdx> = r.org_a.into_iter().chain(r.org_b).collect();
-            orgs.dedup();
-            for o in orgs {
-                *s.by_org.entry(self.org_id(o).to_string()).or_default() += 1;
+            if last_patient != Some(r.patient) {
+                s.patients_with_interaction += 1;
+                last_patient = Some(r.patient);
+            }
+            by_sev[r.severity as usize] += 1;
+            *by_rule.entry(r.rule).or_default() += 1;
+            *by_pair.entry((r.a, r.b)).or_default() += 1;
+            if let Some(o) = r.org_a {
+                *by_org.entry(o).or_default() += 1;
+            }
+            if let Some(o) = r.org_b
+                && r.org_a != Some(o)
+            {
+                *by_org.entry(o).or_default() += 1;
             }
             if matches!((r.org_a, r.org_b), (Some(a), Some(b)) if a != b) {
                 s.cross_org += 1;
             }
         }
-        s.patients_with_interaction = patients.len();
+        for sev in Severity::ALL {
+            if by_sev[sev as usize] > 0 {
+                s.by_severity
+                    .insert(sev.as_str().to_string(), by_sev[sev as usize]);
+            }
+        }
+        for (rule, n) in by_rule {
+            s.by_rule.insert(kb.rules[rule as usize].id.clone(), n);
+        }
+        for ((a, b), n) in by_pair {
+            let pair = format!("{} + {}", kb.ingredient(a).name, kb.ingredient(b).name);
+            *s.by_pair.entry(pair).or_default() += n;
+        }
+        for (o, n) in by_org {
+            *s.by_org.entry(self.org_id(o).to_string()).or_default() += n;
+        }
         for d in &out.dups {
             let class = match d.class {
                 Some(c) => kb.classes[kb.duplication[c as usize].class as usize]
