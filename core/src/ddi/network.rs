@@ -516,19 +516,19 @@ fn sweep(net: &Network, kb: &Kb) -> SweepOut {
             let r = &resolved[idx as usize];
             let start = start.map_or(i64::MIN / 4, Timestamp::day);
             let end = end.map_or(i64::MAX / 4, Timestamp::day);
+            // Every mapped ingredient counts: the same ingredient twice is a duplication even
+            // when no rule names it.
             for &(ing, strength) in &r.ingredients {
-                if kb.is_relevant(ing) {
-                    facts.push(Fact {
-                        ing,
-                        strength,
-                        route: r.route,
-                        prn: r.prn,
-                        start,
-                        end,
-                        org: med_org(net, m),
-                        prescriber: m.prescriber,
-                    });
-                }
+                facts.push(Fact {
+                    ing,
+                    strength,
+                    route: r.route,
+                    prn: r.prn,
+                    start,
+                    end,
+                    org: med_org(net, m),
+                    prescriber: m.prescriber,
+                });
             }
         }
         for i in 0..facts.len() {
