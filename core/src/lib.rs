@@ -8,6 +8,7 @@ pub mod alert;
 pub mod code;
 pub mod continuum;
 pub mod crosswalk;
+pub mod ddi;
 pub mod error;
 pub mod ingest;
 pub mod intern;
@@ -22,6 +23,7 @@ pub mod time;
 
 pub use alert::{Alert, AlertKind, Severity};
 pub use code::CodeSystem;
+pub use ddi::{DdiSummary, Kb, check_interactions};
 pub use error::{CinError, Location, Result};
 pub use ingest::{IngestIssue, IngestReport};
 pub use model::*;

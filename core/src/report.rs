@@ -49,6 +49,8 @@ pub struct NetworkReport {
     pub followup_30d: FollowupSummary,
     pub transitions: TransitionSummary,
     pub utilisation: Utilisation,
+    /// Drug interactions and therapeutic duplications with the embedded KB.
+    pub drug_interactions: crate::ddi::DdiSummary,
 }
 
 impl NetworkReport {
@@ -140,6 +142,7 @@ impl NetworkReport {
                 admissions_per_1000_per_year: per_1000(admissions),
                 encounters_by_setting,
             },
+            drug_interactions: net.drug_interaction_summary(crate::ddi::Kb::embedded()),
         }
     }
 
@@ -236,6 +239,26 @@ impl NetworkReport {
         for (k, v) in t.iter().take(12) {
             let _ = writeln!(s, "  {k:<28} {v}");
         }
+        let d = &self.drug_interactions;
+        let _ = writeln!(
+            s,
+            "\nDrug interactions ({} in {} patients, {} cross-organisation; KB {})",
+            d.count, d.patients_with_interaction, d.cross_org, d.kb_version
+        );
+        let sev: Vec<String> = d
+            .by_severity
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(s, "  by severity: {}", sev.join(", "));
+        let _ = writeln!(
+            s,
+            "  therapeutic duplications {}  suppressed (non-interruptive) {}  unmapped orders {} of {}",
+            d.therapeutic_duplications,
+            d.suppressed_non_interruptive,
+            d.unmapped_orders,
+            d.medication_orders_checked
+        );
         s
     }
 }
