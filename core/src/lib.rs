@@ -8,6 +8,7 @@ pub mod alert;
 pub mod code;
 pub mod continuum;
 pub mod crosswalk;
+pub mod duptest;
 pub mod error;
 pub mod ingest;
 pub mod intern;
