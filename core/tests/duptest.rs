@@ -558,28 +558,28 @@ fn unknown_codes_untimed_results_and_unknown_patients() {
         .unwrap_err();
     assert!(matches!(err, CinError::InvalidInput(_)));
     assert!(!err.to_string().contains("nobody"));
-    // Date-only and timestamped results on one date are 0 days apart.
+    // Two timed results on one date at two organisations are 0 days apart: a duplicate. A
+    // date-only row (a claim line) on the same date is the same test reported twice.
     let q = b.patient("P2");
-    b.obs_full(
-        q,
-        "2857-1",
-        1.0,
-        "ng/mL",
-        Timestamp::parse_iso("2024-03-01"),
-        Some("H1"),
-        None,
-    );
-    b.obs_full(
-        q,
-        "2857-1",
-        1.0,
-        "ng/mL",
-        Timestamp::parse_iso("2024-03-01T23:59:00"),
-        Some("H2"),
-        None,
-    );
+    for (t, org) in [
+        ("2024-03-01T08:00:00", "H1"),
+        ("2024-03-01T23:59:00", "H2"),
+        ("2024-03-01", "PCP"),
+    ] {
+        b.obs_full(
+            q,
+            "2857-1",
+            1.0,
+            "ng/mL",
+            Timestamp::parse_iso(t),
+            Some(org),
+            None,
+        );
+    }
     let rows = b.rows();
     assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].4.as_deref(), Some("H1"));
+    assert_eq!(rows[0].5.as_deref(), Some("H2"));
     assert_eq!((rows[0].1.as_str(), rows[0].2), ("psa", 0));
 }
 

@@ -9,7 +9,8 @@ Re-implements the documented rule of cin_core::duptest from rules.json, without 
     family contained in both); interval = calendar-day difference of the wall-clock dates;
     for each event the most recent earlier overlapping event with interval < advisory_days of
     the shared family is the match (events of the same encounter are one test unless that
-    encounter is inpatient); the match is suppressed when the shared family is inpatient_exempt
+    encounter is inpatient, and two events on one calendar day at one organisation, or with a
+    date-only time on either side, are one test); the match is suppressed when the shared family is inpatient_exempt
     and both lie in one inpatient encounter, or when the interval <= confirm_within_days and a
     row of the prior group in the shared family is outside its reference range (unit matches);
   * organisation of a row = ORGANIZATION of its encounter.
@@ -122,6 +123,8 @@ for p, evs in events.items():
             if o is None:
                 continue
             if e1 == e2 and enc[e1][1] != "inpatient":
+                continue
+            if iv == 0 and (enc[e1][0] == enc[e2][0] or len(t1) == 10 or len(t2) == 10):
                 continue
             fam = fams[o]
             if iv >= fam["advisory_days"]:

@@ -215,19 +215,11 @@ fn scan_patients(
                 if interval >= window {
                     break;
                 }
-                if e1.start == e2.start {
-                    continue; // same group
-                }
                 let Some(o) = rules.overlap(e1.family, e2.family) else {
                     continue;
                 };
-                if e1.encounter.is_some()
-                    && e1.encounter == e2.encounter
-                    && e1.encounter.is_some_and(|e| {
-                        net.encounter(e).setting != crate::model::Setting::Inpatient
-                    })
-                {
-                    continue; // one visit: the same test reported twice
+                if same_test(net, &facts, e1, &e2) {
+                    continue;
                 }
                 let fam = &rules.families[o];
                 if interval >= fam.advisory_days {
@@ -269,6 +261,28 @@ fn scan_patients(
         }
     }
     res
+}
+
+/// Two events that are one test reported twice, not a repeat: the same group; the same
+/// (non-inpatient) encounter, e.g. a DiagnosticReport and its Observations; or the same calendar
+/// day at the same organisation, or the same day when one side carries a date only (a claim line
+/// for the lab result another feed sent with a time).
+fn same_test(net: &Network, facts: &[Fact<'_>], e1: &TestEvent, e2: &TestEvent) -> bool {
+    if e1.start == e2.start {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (e1.encounter, e2.encounter)
+        && a == b
+        && net.encounter(a).setting != crate::model::Setting::Inpatient
+    {
+        return true;
+    }
+    if e1.day != e2.day {
+        return false;
+    }
+    let date_only = |t: Timestamp| t.0.rem_euclid(crate::time::SECONDS_PER_DAY) == 0;
+    let (o1, o2) = (facts[e1.rep as usize].org, facts[e2.rep as usize].org);
+    (o1.is_some() && o1 == o2) || date_only(e1.time) || date_only(e2.time)
 }
 
 /// Resolves every rule code against the network's interner once.
