@@ -872,4 +872,39 @@ fn synthea_csv_observations() {
             ("urine_acr", 1)
         ]
     );
+
+    // Add procedures.csv (SNOMED: CBC, CD4 count, HIV viral load, echo, X-rays...) as performed
+    // procedures. `duptest_synthea_count.py <dir> --procedures` prints these numbers.
+    let mut rd = csv::Reader::from_path(format!("{dir}/procedures.csv")).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let (cs, cp, ce, cc) = (
+        col(&h, "START"),
+        col(&h, "PATIENT"),
+        col(&h, "ENCOUNTER"),
+        col(&h, "CODE"),
+    );
+    for r in rd.records() {
+        let r = r.unwrap();
+        let patient = net.patient_by_id(&r[cp]).unwrap();
+        let encounter = net.encounter_by_key(&r[ce]);
+        let org = encounter.and_then(|e| net.encounter(e).org);
+        let code = net.code(CodeSystem::Snomed, &r[cc]).unwrap();
+        net.add_procedure(Procedure {
+            patient,
+            encounter,
+            code,
+            display: None,
+            time: Timestamp::parse_iso(&r[cs]),
+            kind: ProcedureKind::Performed,
+            practitioner: None,
+            org,
+            provenance: Provenance { org, feed },
+        });
+    }
+    assert_eq!(net.procedures.len(), 889);
+    let s = net.duplicate_test_summary(Rules::embedded());
+    assert_eq!(s.test_events, 263);
+    assert_eq!(s.unknown_codes, 3676);
+    assert_eq!((s.count, s.cross_org, s.same_org), (5, 3, 2));
+    assert_eq!(s.by_family["cd4"], 2);
 }

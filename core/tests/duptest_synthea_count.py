@@ -14,8 +14,9 @@ Re-implements the documented rule of cin_core::duptest from rules.json, without 
     and both lie in one inpatient encounter, or when the interval <= confirm_within_days and a
     row of the prior group in the shared family is outside its reference range (unit matches);
   * organisation of a row = ORGANIZATION of its encounter.
+With --procedures, procedures.csv rows (SNOMED, time = START) are results too.
 Monitoring exceptions need medications and are not loaded here.
-Usage: python3 duptest_synthea_count.py <synthea_csv_dir>
+Usage: python3 duptest_synthea_count.py <synthea_csv_dir> [--procedures]
 """
 import csv, json, os, sys
 from collections import defaultdict
@@ -30,6 +31,8 @@ direct, comp, ranges = {}, defaultdict(set), {}
 for i, f in enumerate(fams):
     for c in f.get("codes", {}).get("LOINC", []):
         direct[c] = i
+    for c in f.get("codes", {}).get("SNOMED", []):
+        direct["sct:" + c] = i
     for c in (f.get("components") or {}).get("LOINC", []):
         comp[c].add(i)
     for r in f.get("reference_ranges", []):
@@ -70,6 +73,15 @@ for r in csv.DictReader(open(os.path.join(d, "observations.csv"))):
         unknown += 1
         continue
     groups[(r["PATIENT"], r["DATE"], r["ENCOUNTER"])].append(r)
+
+if "--procedures" in sys.argv:
+    for r in csv.DictReader(open(os.path.join(d, "procedures.csv"))):
+        c = "sct:" + r["CODE"]
+        if c not in direct:
+            unknown += 1
+            continue
+        row = {"CODE": c, "VALUE": "", "UNITS": ""}
+        groups[(r["PATIENT"], r["START"], r["ENCOUNTER"])].append(row)
 
 events = defaultdict(list)  # patient -> [(date, encounter, family, rows)]
 for (p, t, e), rows in groups.items():
