@@ -908,3 +908,46 @@ fn synthea_csv_observations() {
     assert_eq!((s.count, s.cross_org, s.same_org), (5, 3, 2));
     assert_eq!(s.by_family["cd4"], 2);
 }
+
+#[test]
+fn long_histories_and_checks_in_the_past() {
+    let mut b = Builder::new();
+    let p = b.patient("P1");
+    // 100 HbA1c results 100 days apart (none a duplicate), plus untimed rows.
+    for k in 0..100 {
+        b.obs(p, "4548-4", 5.0, "%", k * 100, "H1");
+    }
+    b.obs_full(p, "4548-4", 5.0, "%", None, Some("H1"), None);
+    assert!(b.rows().is_empty());
+    // An order 10 days after the result of day 5000 (later results must not count).
+    let a = b.check("P1", CodeSystem::Loinc, "4548-4", 5010);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].evidence["interval_days"], 10);
+    assert_eq!(b.check("P1", CodeSystem::Loinc, "4548-4", 5089).len(), 1);
+    assert!(b.check("P1", CodeSystem::Loinc, "4548-4", 5090).is_empty());
+    // Day 5100 has a result of its own at 09:00; at 08:00 the last one is 100 days old.
+    let early = Timestamp(day(5100).0 - 3600);
+    assert!(
+        b.net
+            .check_order(
+                Rules::embedded(),
+                "P1",
+                CodeSystem::Loinc,
+                "4548-4",
+                Some(early),
+                None
+            )
+            .unwrap()
+            .is_empty()
+    );
+    // The same with a short history (walk-back path).
+    let q = b.patient("P2");
+    for k in 0..5 {
+        b.obs(q, "4548-4", 5.0, "%", k * 100, "H1");
+    }
+    assert_eq!(
+        b.check("P2", CodeSystem::Loinc, "4548-4", 210)[0].evidence["interval_days"],
+        10
+    );
+    assert!(b.check("P2", CodeSystem::Loinc, "4548-4", 190).is_empty());
+}

@@ -37,10 +37,30 @@ pub(crate) fn collect_facts<'r>(
     let idx = net.index();
     let row = idx.observations.row(net.canonical(p).idx());
     let row = match range {
-        // Rows are sorted by Option<Timestamp> (untimed first): skip to the window.
-        Some((from, _)) => {
-            &row[row
-                .partition_point(|&i| net.observations[i as usize].time.is_none_or(|t| t < from))..]
+        Some((from, to)) => {
+            let time = |k: usize| net.observations[row[k] as usize].time;
+            let (start, end) = if row.len() > 64 {
+                // Rows are sorted by Option<Timestamp>, untimed first.
+                let end = row.partition_point(|&i| {
+                    net.observations[i as usize].time.is_none_or(|t| t <= to)
+                });
+                let start = row[..end].partition_point(|&i| {
+                    net.observations[i as usize].time.is_none_or(|t| t < from)
+                });
+                (start, end)
+            } else {
+                // A window is usually the last few rows: walk back from the end.
+                let mut end = row.len();
+                while end > 0 && time(end - 1).is_some_and(|t| t > to) {
+                    end -= 1;
+                }
+                let mut start = end;
+                while start > 0 && time(start - 1).is_some_and(|t| t >= from) {
+                    start -= 1;
+                }
+                (start, end)
+            };
+            &row[start..end]
         }
         None => row,
     };
@@ -73,7 +93,12 @@ pub(crate) fn collect_facts<'r>(
         });
     }
     let n_obs = out.len();
-    for &i in idx.procedures.row(net.canonical(p).idx()) {
+    let procedures = if net.procedures.is_empty() {
+        &[][..]
+    } else {
+        idx.procedures.row(net.canonical(p).idx())
+    };
+    for &i in procedures {
         let pr = &net.procedures[i as usize];
         let kind = match pr.kind {
             ProcedureKind::Performed | ProcedureKind::Report => FactKind::Result,
