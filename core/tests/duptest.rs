@@ -465,6 +465,21 @@ fn abnormal_prior_may_be_confirmed() {
     b.obs(p4, "4548-4", 7.5, "%", 0, "H1");
     assert!(b.check("P4", CodeSystem::Loinc, "4548-4", 7).is_empty());
     assert_eq!(b.check("P4", CodeSystem::Loinc, "4548-4", 15).len(), 1);
+    // A confirmation is allowed once: the abnormal day-10 result of P1 confirmed day 0, so a
+    // third test at day 12 is a duplicate.
+    assert_eq!(b.check("P1", CodeSystem::Loinc, "4548-4", 12).len(), 1);
+    let p5 = b.patient("P5");
+    for d in [0, 7, 14, 21] {
+        b.obs(p5, "4548-4", 8.0, "%", d, "H1");
+    }
+    let p5_rows: Vec<_> = b
+        .rows()
+        .into_iter()
+        .filter(|r| r.0 == "P5")
+        .map(|r| r.2)
+        .collect();
+    // Day 7 confirms day 0; day 14 and day 21 are duplicates (each 7 days after the last).
+    assert_eq!(p5_rows, vec![7, 7]);
 }
 
 #[test]

@@ -12,7 +12,8 @@ Re-implements the documented rule of cin_core::duptest from rules.json, without 
     encounter is inpatient, and two events on one calendar day at one organisation, or with a
     date-only time on either side, are one test); the match is suppressed when the shared family is inpatient_exempt
     and both lie in one inpatient encounter, or when the interval <= confirm_within_days and a
-    row of the prior group in the shared family is outside its reference range (unit matches);
+    row of the prior group in the shared family is outside its reference range (unit matches),
+    unless the prior itself followed an abnormal result within that window (confirm once);
   * organisation of a row = ORGANIZATION of its encounter.
 With --procedures, procedures.csv rows (SNOMED, time = START) are results too.
 Monitoring exceptions need medications and are not loaded here.
@@ -118,6 +119,22 @@ def abnormal(rows, fam):
             return True
     return False
 
+def was_confirmation(evs, i, o):
+    t1, e1, f1, rows1 = evs[i]
+    confirm = fams[o].get("confirm_within_days", fams[o]["advisory_days"])
+    for k in range(i - 1, -1, -1):
+        t0, e0, f0, rows0 = evs[k]
+        if day(t1) - day(t0) > confirm:
+            break
+        if overlap(f0, o) is None or (t0, e0) == (t1, e1):
+            continue
+        if e0 == e1 and enc[e0][1] != "inpatient":
+            continue
+        if day(t0) == day(t1) and (enc[e0][0] == enc[e1][0] or len(t0) == 10 or len(t1) == 10):
+            continue
+        return abnormal(rows0, o)
+    return False
+
 out = dict(count=0, cross_org=0, same_org=0, test_events=0, unknown_codes=unknown,
            suppressed_confirmation=0, suppressed_inpatient=0, by_family=defaultdict(int))
 for p, evs in events.items():
@@ -143,7 +160,8 @@ for p, evs in events.items():
                 continue
             if fam.get("inpatient_exempt") and e1 == e2 and enc[e1][1] == "inpatient":
                 out["suppressed_inpatient"] += 1
-            elif iv <= fam.get("confirm_within_days", fam["advisory_days"]) and abnormal(rows1, o):
+            elif iv <= fam.get("confirm_within_days", fam["advisory_days"]) and abnormal(rows1, o) \
+                    and not was_confirmation(evs, i, o):
                 out["suppressed_confirmation"] += 1
             else:
                 out["count"] += 1

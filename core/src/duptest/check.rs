@@ -39,7 +39,8 @@ impl Network {
         };
         let at = at.unwrap_or_else(Timestamp::now);
         let window = rules.window_days(family);
-        let from = Timestamp::from_day(at.day() - window);
+        // Twice the window: the prior's own prior decides whether it was a confirmation.
+        let from = Timestamp::from_day(at.day() - 2 * window);
         let resolve = |c: crate::model::Code| rules.lookup(c.system, self.str(c.value));
         let mut stats = FactStats::default();
         let mut facts = Vec::new();
@@ -58,7 +59,7 @@ impl Network {
         let mut alerts = Vec::new();
         let mut seen_results: u128 = 0;
         let mut seen_orders: u128 = 0;
-        for ev in events.iter().rev() {
+        for (ev_idx, ev) in events.iter().enumerate().rev() {
             let Some(o) = rules.overlap(ev.family, family) else {
                 continue;
             };
@@ -74,7 +75,9 @@ impl Network {
                         continue;
                     }
                     seen_results |= bit;
-                    if exception(self, rules, p, &facts, ev, o, family, at, None).is_some() {
+                    if exception(self, rules, p, &facts, &events, ev_idx, o, family, at, None)
+                        .is_some()
+                    {
                         continue;
                     }
                 }

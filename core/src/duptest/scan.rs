@@ -144,19 +144,48 @@ pub(crate) enum Exception {
     Inpatient,
 }
 
-/// Applies the documented exceptions to a repeat of `overlap` after `prior`.
+/// True when `events[prior]` was itself the confirmation of an abnormal result before it: a
+/// confirmation is allowed once, not as a chain of repeats.
+fn was_confirmation(
+    net: &Network,
+    rules: &Rules,
+    facts: &[Fact<'_>],
+    events: &[TestEvent],
+    prior: usize,
+    overlap: usize,
+) -> bool {
+    let e1 = &events[prior];
+    let confirm = rules.families[overlap].confirm_within_days;
+    for e0 in events[..prior].iter().rev() {
+        if e1.day - e0.day > confirm {
+            break;
+        }
+        if e0.kind != FactKind::Result
+            || rules.overlap(e0.family, overlap).is_none()
+            || same_test(net, facts, e0, e1)
+        {
+            continue;
+        }
+        return is_abnormal(net, rules, facts, e0, overlap);
+    }
+    false
+}
+
+/// Applies the documented exceptions to a repeat of `overlap` after `events[prior]`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn exception(
     net: &Network,
     rules: &Rules,
     p: PatientIdx,
     facts: &[Fact<'_>],
-    prior: &TestEvent,
+    events: &[TestEvent],
+    prior_idx: usize,
     overlap: usize,
     repeat_family: usize,
     repeat_time: Timestamp,
     repeat_encounter: Option<crate::model::EncIdx>,
 ) -> Option<Exception> {
+    let prior = &events[prior_idx];
     let fam = &rules.families[overlap];
     let interval = repeat_time.day() - prior.day;
     if fam.inpatient_exempt
@@ -165,7 +194,10 @@ pub(crate) fn exception(
     {
         return Some(Exception::Inpatient);
     }
-    if interval <= fam.confirm_within_days && is_abnormal(net, rules, facts, prior, overlap) {
+    if interval <= fam.confirm_within_days
+        && is_abnormal(net, rules, facts, prior, overlap)
+        && !was_confirmation(net, rules, facts, events, prior_idx, overlap)
+    {
         return Some(Exception::Confirmation);
     }
     let families = (1u128 << overlap) | (1u128 << repeat_family);
@@ -255,7 +287,8 @@ fn scan_patients(
                     rules,
                     p,
                     &facts,
-                    e1,
+                    &events,
+                    i,
                     o,
                     e2.family,
                     e2.time,
@@ -292,7 +325,7 @@ fn scan_patients(
 /// (non-inpatient) encounter, e.g. a DiagnosticReport and its Observations; or the same calendar
 /// day at the same organisation, or the same day when one side carries a date only (a claim line
 /// for the lab result another feed sent with a time).
-fn same_test(net: &Network, facts: &[Fact<'_>], e1: &TestEvent, e2: &TestEvent) -> bool {
+pub(crate) fn same_test(net: &Network, facts: &[Fact<'_>], e1: &TestEvent, e2: &TestEvent) -> bool {
     if e1.start == e2.start {
         return true;
     }
