@@ -634,6 +634,25 @@ fn site_rules_and_prices() {
             < 1e-9
     );
     assert!(rules.set_price("nope", Some(1.0)).is_err());
+    let prices = b"{\"currency\": \"USD\", \"year\": 2026, \"source\": \"contract\",\n \"amounts\": {\"panel\": 2.0}}";
+    rules.load_prices_json(prices, "prices.json").unwrap();
+    let s = b.net.duplicate_test_summary(&rules);
+    assert_eq!(
+        (s.unpriced, s.price_year, s.currency.as_str()),
+        (1, Some(2026), "USD")
+    );
+    let bad = b"{\"currency\": \"USD\", \"source\": \"x\",\n \"amounts\": {\"zzz\": 2.0}}";
+    match rules.load_prices_json(bad, "prices.json") {
+        Err(CinError::KnowledgeBase { location, .. }) => {
+            assert_eq!(
+                (location.line, location.field.as_deref()),
+                (Some(2), Some("amounts.zzz"))
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // The rejected file left the previous table in place.
+    assert_eq!(rules.prices.source, "contract");
     assert!(rules.set_price("a1c", Some(-1.0)).is_err());
 }
 

@@ -710,6 +710,45 @@ impl Rules {
         Ok(())
     }
 
+    /// Replaces the price table with a stand-alone JSON price file
+    /// (`{"currency", "year", "source", "amounts": {family_id: price}}`); validated like a rule
+    /// file: an unknown family or a negative price rejects the whole file.
+    pub fn load_prices_json(&mut self, bytes: &[u8], source_name: &str) -> Result<()> {
+        let text = std::str::from_utf8(bytes).map_err(|e| CinError::KnowledgeBase {
+            location: Location::new(source_name),
+            message: format!("not UTF-8: {e}"),
+        })?;
+        let file: FilePrices = serde_json::from_str(text).map_err(|e| CinError::KnowledgeBase {
+            location: Location::new(source_name).line(e.line()),
+            message: format!("invalid price file: {e}"),
+        })?;
+        let mut amounts = vec![None; self.families.len()];
+        for (fam, &amount) in &file.amounts {
+            let mut location = Location::new(source_name).field(format!("amounts.{fam}"));
+            location.line = line_of(text, &format!("\"{fam}\""), 0);
+            let Some(k) = self.family_index(fam) else {
+                return Err(CinError::KnowledgeBase {
+                    location,
+                    message: format!("unknown family {fam}"),
+                });
+            };
+            if !(amount >= 0.0 && amount.is_finite()) {
+                return Err(CinError::KnowledgeBase {
+                    location,
+                    message: "price must be a non-negative number".into(),
+                });
+            }
+            amounts[k] = Some(amount);
+        }
+        self.prices = PriceTable {
+            currency: file.currency,
+            year: file.year,
+            source: file.source,
+            amounts,
+        };
+        Ok(())
+    }
+
     /// Order checks whose code no family knows, since the rules were loaded.
     pub fn unknown_order_codes(&self) -> u64 {
         self.unknown_order_codes.load(Ordering::Relaxed)
