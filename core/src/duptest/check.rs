@@ -7,7 +7,7 @@ use super::scan::{FactStats, collect_facts, exception};
 use crate::alert::{Alert, AlertKind, Severity};
 use crate::code::CodeSystem;
 use crate::error::{CinError, Result};
-use crate::model::{ObsValue, OrgIdx, PatientIdx};
+use crate::model::{ObsValue, OrgIdx};
 use crate::network::Network;
 use crate::time::Timestamp;
 use serde_json::Value;
@@ -108,7 +108,6 @@ impl Network {
     fn duplicate_alert(
         &self,
         rules: &Rules,
-        _p: PatientIdx,
         facts: &[Fact<'_>],
         ev: &TestEvent,
         overlap: usize,

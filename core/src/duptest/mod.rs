@@ -12,6 +12,13 @@
 //! apart; a repeat is a duplicate when `interval < advisory_days`. Results without a time are
 //! counted (`results_without_time`), never placed on the timeline by guess.
 //!
+//! One test reported twice is not a repeat: rows of one time and encounter are one group (a
+//! panel's components and its DiagnosticReport); two events of one (non-inpatient) encounter, or
+//! of one calendar day at one organisation, or of one day when either side carries a date only
+//! (a claim line for a result another feed sent with a time), are the same test. Pending orders
+//! (ProcedureKind::Ordered) count in the order check until a result of the family arrives, never
+//! in the retrospective scan. A confirmation of an abnormal result is allowed once.
+//!
 //! Rules: [`Rules::embedded`] (data file `core/data/duptest/rules.json`, sources cited per
 //! family) or [`Rules::from_json`] for site rules. Checks: [`Network::check_order`] at the point
 //! of order, [`Network::duplicate_tests_table`] and [`Network::duplicate_test_summary`]
