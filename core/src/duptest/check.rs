@@ -97,9 +97,8 @@ impl Network {
                     seen_orders |= bit;
                 }
             }
-            alerts.push(
-                self.duplicate_alert(rules, p, &facts, ev, o, family, interval, order_org, org),
-            );
+            alerts
+                .push(self.duplicate_alert(rules, &facts, ev, o, family, interval, order_org, org));
         }
         Ok(alerts)
     }
