@@ -30,8 +30,11 @@ impl Hasher for FxHasher {
     fn write_u64(&mut self, i: u64) {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
+    /// The multiply leaves the low bits depending on the low input bits only, and hash tables
+    /// index by the low bits: rotate the well-mixed high bits down (as rustc-hash 2 does), or
+    /// ids like `P0000001`..`P0999999`, which differ in their high bytes, all collide.
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 }
 

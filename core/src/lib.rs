@@ -9,6 +9,7 @@ pub mod code;
 pub mod continuum;
 pub mod crosswalk;
 pub mod ddi;
+pub mod duptest;
 pub mod error;
 pub mod ingest;
 pub mod intern;
