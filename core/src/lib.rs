@@ -9,6 +9,7 @@ pub mod code;
 pub mod continuum;
 pub mod crosswalk;
 pub mod error;
+pub mod hl7;
 pub mod ingest;
 pub mod intern;
 pub mod model;
