@@ -4,6 +4,8 @@
 //! with its location. One bad record never drops its neighbours; only input that cannot be read
 //! at all (a missing directory, bytes that are not JSON) is an `Err`.
 
+pub mod claims_tuva;
+
 use crate::error::Location;
 use serde::Serialize;
 use std::collections::BTreeMap;
