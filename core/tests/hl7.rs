@@ -1434,3 +1434,19 @@ fn whole_shared_directory_loads() {
             .any(|e| e.setting == Setting::Inpatient)
     );
 }
+
+#[test]
+fn fields_iterator_matches_numbered_access() {
+    let p = parse(
+        b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rPID|1||X~Y||N\rNTE\rZZZ|\r",
+        ParseOptions::default(),
+    )
+    .unwrap();
+    for s in &p.messages[0].segments {
+        let all: Vec<_> = s.fields().map(|f| f.raw.to_vec()).collect();
+        assert_eq!(all.len(), s.field_count(), "{:?}", s.name_str());
+        for (i, f) in all.iter().enumerate() {
+            assert_eq!(f, s.field(i + 1).raw);
+        }
+    }
+}

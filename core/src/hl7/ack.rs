@@ -86,41 +86,66 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         format!("ACK{c}{}{c}ACK", d.escape_text(&trigger))
     };
     let mut out = String::with_capacity(256);
+    let fs = |out: &mut String| out.push(f);
     // MSH-3/4 (sender) ← original MSH-5/6 (receiver) and the reverse.
-    out.push_str(&format!(
-        "MSH{f}{}{f}{}{f}{}{f}{}{f}{}{f}{}{f}{f}{msg_type}{f}{}{f}{processing}{f}{version}\r",
-        d.encoding_chars(),
-        raw(5),
-        raw(6),
-        raw(3),
-        raw(4),
-        hl7_now(),
-        new_control_id(),
-    ));
-    let original_id = original.map(|m| raw_control_id(m)).unwrap_or_default();
-    out.push_str(&format!("MSA{f}{}{f}{original_id}\r", code.as_str()));
+    out.push_str("MSH");
+    fs(&mut out);
+    out.push_str(&d.encoding_chars());
+    for n in [5, 6, 3, 4] {
+        fs(&mut out);
+        out.push_str(&raw(n));
+    }
+    fs(&mut out);
+    out.push_str(&hl7_now());
+    fs(&mut out);
+    fs(&mut out);
+    out.push_str(&msg_type);
+    fs(&mut out);
+    out.push_str(&new_control_id());
+    fs(&mut out);
+    out.push_str(&processing);
+    fs(&mut out);
+    out.push_str(&version);
+    out.push_str("\rMSA");
+    fs(&mut out);
+    out.push_str(code.as_str());
+    fs(&mut out);
+    if let Some(m) = original {
+        out.push_str(&raw_control_id(m));
+    }
+    out.push('\r');
     for issue in issues {
-        let erl = match &issue.segment {
-            Some(seg) => {
-                let seq = issue.segment_ordinal.unwrap_or(1);
-                let mut s = format!("{}{c}{seq}", d.escape_text(seg));
-                if let Some(field) = issue.field {
-                    s.push_str(&format!("{c}{field}"));
-                    if let Some(comp) = issue.component {
-                        s.push_str(&format!("{c}1{c}{comp}"));
-                    }
+        out.push_str("ERR");
+        fs(&mut out);
+        fs(&mut out);
+        if let Some(seg) = &issue.segment {
+            out.push_str(&d.escape_text(seg));
+            out.push(c);
+            out.push_str(&issue.segment_ordinal.unwrap_or(1).to_string());
+            if let Some(field) = issue.field {
+                out.push(c);
+                out.push_str(&field.to_string());
+                if let Some(comp) = issue.component {
+                    out.push(c);
+                    out.push('1');
+                    out.push(c);
+                    out.push_str(&comp.to_string());
                 }
-                s
             }
-            None => String::new(),
-        };
-        out.push_str(&format!(
-            "ERR{f}{f}{erl}{f}{}{c}{}{c}HL70357{f}{}{f}{f}{f}{f}{}\r",
-            issue.code.code(),
-            d.escape_text(issue.code.text()),
-            issue.severity.code(),
-            d.escape_text(&issue.text),
-        ));
+        }
+        fs(&mut out);
+        out.push_str(&issue.code.code().to_string());
+        out.push(c);
+        out.push_str(&d.escape_text(issue.code.text()));
+        out.push(c);
+        out.push_str("HL70357");
+        fs(&mut out);
+        out.push_str(issue.severity.code());
+        for _ in 0..4 {
+            fs(&mut out);
+        }
+        out.push_str(&d.escape_text(&issue.text));
+        out.push('\r');
     }
     out
 }

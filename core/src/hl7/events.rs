@@ -291,6 +291,17 @@ impl Network {
         kind: AlertKind,
         subs: &Subscriptions,
     ) -> Vec<String> {
+        filter_recipients(&self.recipient_candidates(p, at, subs), kind, subs)
+    }
+
+    /// Everyone who may hear about patient `p` at `at`, before subscriptions filter by kind:
+    /// `(is_practitioner, id)`.
+    fn recipient_candidates(
+        &self,
+        p: PatientIdx,
+        at: Timestamp,
+        subs: &Subscriptions,
+    ) -> Vec<(bool, &str)> {
         let mut practs: BTreeSet<PractIdx> = BTreeSet::new();
         let mut orgs: BTreeSet<OrgIdx> = BTreeSet::new();
         if let Some(pcp) = self.attributed_pcp(p, at) {
@@ -304,34 +315,25 @@ impl Network {
             practs.extend(m.practitioner);
             orgs.extend(m.org);
         }
-        let mut out = Vec::new();
-        for pr in practs {
-            let id = self.str(self.practitioners[pr.idx()].id);
-            if subs.wants(&subs.practitioners, id, kind) {
-                out.push(format!("practitioner:{id}"));
-            }
-        }
         // Subscribed organisations with a treating relationship in the prior year.
         if !subs.organizations.is_empty() {
             let from = at.plus_days(-365);
             for &e in self.live_encounters(p) {
                 let enc = self.encounter(e);
-                if enc.start >= from && enc.start <= at {
-                    if let Some(o) = enc.org {
-                        if subs.organizations.contains_key(self.org_id(o)) {
-                            orgs.insert(o);
-                        }
-                    }
+                if enc.start >= from
+                    && enc.start <= at
+                    && let Some(o) = enc.org
+                    && subs.organizations.contains_key(self.org_id(o))
+                {
+                    orgs.insert(o);
                 }
             }
         }
-        for o in orgs {
-            let id = self.org_id(o);
-            if subs.wants(&subs.organizations, id, kind) {
-                out.push(format!("organization:{id}"));
-            }
-        }
-        out
+        practs
+            .into_iter()
+            .map(|pr| (true, self.str(self.practitioners[pr.idx()].id)))
+            .chain(orgs.into_iter().map(|o| (false, self.org_id(o))))
+            .collect()
     }
 
     fn hl7_alerts(&self, mapped: &Mapped, opts: &Hl7Options) -> Vec<Alert> {
@@ -352,6 +354,16 @@ impl Network {
                     || enc.setting == Setting::Emergency
                     || enc.setting == Setting::Observation);
             let discharge_event = mapped.trigger == "A03" && acute;
+            let candidates = if admit_event || discharge_event {
+                let at = if discharge_event {
+                    enc.end.unwrap_or(enc.start)
+                } else {
+                    enc.start
+                };
+                self.recipient_candidates(p, at, &opts.subscriptions)
+            } else {
+                Vec::new()
+            };
             let base = |kind: AlertKind, sev: Severity, rule: &str, msg: String, at: Timestamp| {
                 let mut a = Alert::new(kind, sev, rule, msg)
                     .with("patient_id", patient_id.clone())
@@ -362,8 +374,11 @@ impl Network {
                 if let Some(o) = enc.org {
                     a = a.with("organization", self.org_id(o));
                 }
-                let r = self.alert_recipients(p, at, kind, &opts.subscriptions);
-                a.with("recipients", r)
+                let _ = at;
+                a.with(
+                    "recipients",
+                    filter_recipients(&candidates, kind, &opts.subscriptions),
+                )
             };
             if admit_event {
                 let what = if enc.setting == Setting::Emergency {
@@ -572,6 +587,28 @@ impl Network {
             x.setting.is_followup_visit() && x.start > at
         })
     }
+}
+
+fn filter_recipients(cands: &[(bool, &str)], kind: AlertKind, subs: &Subscriptions) -> Vec<String> {
+    cands
+        .iter()
+        .filter(|(is_pract, id)| {
+            let map = if *is_pract {
+                &subs.practitioners
+            } else {
+                &subs.organizations
+            };
+            subs.wants(map, id, kind)
+        })
+        .map(|(is_pract, id)| {
+            let prefix = if *is_pract {
+                "practitioner:"
+            } else {
+                "organization:"
+            };
+            format!("{prefix}{id}")
+        })
+        .collect()
 }
 
 /// Discharged alive to the community (the follow-up measures' denominator).

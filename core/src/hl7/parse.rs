@@ -235,21 +235,27 @@ impl<'a> Segment<'a> {
         // Header segments: the text after MSH-1 splits into fields 2, 3, ...
         let body = &self.raw[4..];
         let idx = if header { n - 2 } else { n - 1 };
-        match memchr::memchr_iter(d.field, body)
-            .chain(std::iter::once(body.len()))
-            .scan(0usize, |start, end| {
-                let s = *start;
-                *start = end + 1;
-                Some((s, end))
-            })
-            .nth(idx)
-        {
-            Some((s, e)) => Field {
-                raw: &body[s..e],
-                delimiters: d,
-            },
-            None => empty,
+        let part = nth_part(body, d.field, idx);
+        Field {
+            raw: part,
+            delimiters: d,
         }
+    }
+
+    /// All fields in order, split once (field 1 first; for MSH, MSH-1 then MSH-2...).
+    pub fn fields(&self) -> impl Iterator<Item = Field<'a>> + 'a {
+        let d = self.delimiters;
+        let has_body = self.raw.len() >= 4;
+        let header = has_body && self.is_header();
+        let sep: &'a [u8] = if header { &self.raw[3..4] } else { &[] };
+        let body: &'a [u8] = self.raw.get(4..).unwrap_or(&[]);
+        std::iter::once(sep)
+            .filter(move |_| header)
+            .chain(
+                body.split(move |&b| b == d.field)
+                    .take(if has_body { usize::MAX } else { 0 }),
+            )
+            .map(move |raw| Field { raw, delimiters: d })
     }
 
     /// How many fields the segment carries (the highest field number present).
@@ -269,20 +275,36 @@ pub struct Field<'a> {
     pub delimiters: Delimiters,
 }
 
+/// Part `n` (0-based) of `raw` split on `sep`; empty when there are fewer parts. A plain byte
+/// loop: HL7 parts are short and dense, where per-hit SIMD search costs more than it saves.
 fn nth_part(raw: &[u8], sep: u8, n: usize) -> &[u8] {
     let mut start = 0;
-    for (i, p) in memchr::memchr_iter(sep, raw).enumerate() {
-        if i == n {
-            return &raw[start..p];
+    let mut seen = 0;
+    if n > 0 {
+        let mut found = false;
+        for (i, &b) in raw.iter().enumerate() {
+            if b == sep {
+                seen += 1;
+                if seen == n {
+                    start = i + 1;
+                    found = true;
+                    break;
+                }
+            }
         }
-        start = p + 1;
+        if !found {
+            return &[];
+        }
     }
-    let count = memchr::memchr_iter(sep, raw).count();
-    if n == count { &raw[start..] } else { &[] }
+    let rest = &raw[start..];
+    match rest.iter().position(|&b| b == sep) {
+        Some(p) => &rest[..p],
+        None => rest,
+    }
 }
 
 fn cut_at(raw: &[u8], sep: u8) -> &[u8] {
-    match memchr::memchr(sep, raw) {
+    match raw.iter().position(|&b| b == sep) {
         Some(p) => &raw[..p],
         None => raw,
     }
