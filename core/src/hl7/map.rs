@@ -114,6 +114,23 @@ fn ts_checked(seg: &Segment<'_>, n: usize, ctx: &mut Ctx<'_>) -> Option<Timestam
     t
 }
 
+fn ts_checked_in(
+    table: &super::parse::FieldTable<'_>,
+    seg: &Segment<'_>,
+    n: usize,
+    ctx: &mut Ctx<'_>,
+) -> Option<Timestamp> {
+    let f = table.get(n);
+    if f.is_blank() {
+        return None;
+    }
+    let t = ts(f);
+    if t.is_none() {
+        ctx.issue(&seg_path(seg, n), "unreadable date/time");
+    }
+    t
+}
+
 /// Code, display and system of a CE/CWE/CNE value (components 1-3, alternate 4-6).
 fn coded<'a>(f: Field<'a>) -> Option<(String, Option<String>, CodeSystem)> {
     for base in [1usize, 4] {
@@ -286,6 +303,9 @@ pub fn map_message(
 
 fn org(net: &mut Network, name: &str, kind: OrgKind, feed: FeedIdx) -> OrgIdx {
     let key = format!("hl7:org:{name}");
+    if let Some(o) = net.organization_by_key(&key) {
+        return o;
+    }
     let id = net.intern(&key);
     let nm = net.intern(name);
     net.upsert_organization(
@@ -320,6 +340,9 @@ fn practitioner(
         auth.trim().to_string()
     };
     let key = format!("hl7:pract:{ns}:{id}");
+    if let Some(p) = net.practitioner_by_key(&key) {
+        return Some(p);
+    }
     let sym = net.intern(&key);
     let ident = (net.intern(&ns), net.intern(id));
     Some(net.upsert_practitioner(
@@ -405,7 +428,8 @@ fn map_visit(
     code: &str,
     ctx: &mut Ctx<'_>,
 ) -> Option<EncIdx> {
-    let class = pv1.field(2).value();
+    let pv = pv1.field_table();
+    let class = pv.get(2).value();
     let setting = if class.is_empty() {
         None
     } else {
@@ -418,9 +442,9 @@ fn map_visit(
         }
         Some(s.unwrap_or(Setting::Other))
     };
-    let visit = pv1.field(19).comp(1).text().trim().to_string();
-    let admit = ts_checked(pv1, 44, ctx);
-    let discharge = ts_checked(pv1, 45, ctx);
+    let visit = pv.get(19).comp(1).text().trim().to_string();
+    let admit = ts_checked_in(&pv, pv1, 44, ctx);
+    let discharge = ts_checked_in(&pv, pv1, 45, ctx);
     let key = if !visit.is_empty() {
         format!("hl7:enc:{facility}:{visit}")
     } else if let Some(a) = admit {
@@ -435,13 +459,13 @@ fn map_visit(
         return None;
     };
     // Facility of the assigned location (PV1-3.4), else the sender.
-    let loc_fac = pv1.field(3).comp(4).sub(1).text().trim().to_string();
+    let loc_fac = pv.get(3).comp(4).sub(1).text().trim().to_string();
     let org_idx = if !loc_fac.is_empty() {
         Some(org(net, &loc_fac, OrgKind::Hospital, prov.feed))
     } else {
         prov.org
     };
-    let attending = practitioner(net, pv1.field(7), facility, org_idx, prov);
+    let attending = practitioner(net, pv.get(7), facility, org_idx, prov);
     let existing = net.encounter_by_key(&key).map(|e| net.encounter(e).clone());
     let event_time = m
         .segment("EVN")
@@ -476,11 +500,11 @@ fn map_visit(
     if attending.is_some() {
         enc.practitioner = attending;
     }
-    let at = pv1.field(4).value();
+    let at = pv.get(4).value();
     if !at.is_empty() {
         enc.admission_type = AdmissionType::parse(&at);
     }
-    let disp = pv1.field(36).value();
+    let disp = pv.get(36).value();
     if !disp.is_empty() {
         enc.disposition = Disposition::parse(&disp);
         if enc.disposition == Disposition::Unknown {

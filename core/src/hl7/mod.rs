@@ -11,5 +11,6 @@ pub mod parse;
 pub use escape::Delimiters;
 pub use events::{AlertHooks, Hl7Options, Hl7Result, Subscriptions};
 pub use parse::{
-    ErrorCode, Field, IssueSeverity, Message, ParseIssue, ParseOptions, Parsed, Segment, parse,
+    ErrorCode, Field, FieldTable, IssueSeverity, Message, ParseIssue, ParseOptions, Parsed,
+    Segment, parse,
 };

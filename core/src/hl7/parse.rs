@@ -110,6 +110,10 @@ impl ParseIssue {
         self.segment_index = Some(seg.index);
         self
     }
+    pub fn segment_index(mut self, index: usize) -> Self {
+        self.segment_index = Some(index);
+        self
+    }
     pub fn field(mut self, field: usize) -> Self {
         self.field = Some(field);
         self
@@ -258,6 +262,15 @@ impl<'a> Segment<'a> {
             .map(move |raw| Field { raw, delimiters: d })
     }
 
+    /// The fields split once into a table (index 0 is field 1), for code that reads many
+    /// fields of one segment; out-of-range numbers give an empty field via [`FieldTable::get`].
+    pub fn field_table(&self) -> FieldTable<'a> {
+        FieldTable {
+            fields: self.fields().collect(),
+            delimiters: self.delimiters,
+        }
+    }
+
     /// How many fields the segment carries (the highest field number present).
     pub fn field_count(&self) -> usize {
         if self.raw.len() < 4 {
@@ -265,6 +278,25 @@ impl<'a> Segment<'a> {
         }
         let n = memchr::memchr_iter(self.delimiters.field, &self.raw[4..]).count() + 1;
         if self.is_header() { n + 1 } else { n }
+    }
+}
+
+/// A segment's fields split once (see [`Segment::field_table`]).
+#[derive(Debug, Clone)]
+pub struct FieldTable<'a> {
+    fields: Vec<Field<'a>>,
+    delimiters: Delimiters,
+}
+
+impl<'a> FieldTable<'a> {
+    /// Field `n` (1-based).
+    pub fn get(&self, n: usize) -> Field<'a> {
+        n.checked_sub(1)
+            .and_then(|i| self.fields.get(i).copied())
+            .unwrap_or(Field {
+                raw: &[],
+                delimiters: self.delimiters,
+            })
     }
 }
 
@@ -704,7 +736,8 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> crate::Result<Parsed<'_>> {
                             IssueSeverity::Error,
                             format!("invalid segment id at segment {index}; segment skipped"),
                         )
-                        .in_message(Some(mi)),
+                        .in_message(Some(mi))
+                        .segment_index(index),
                     )?;
                     continue;
                 }
