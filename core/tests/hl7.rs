@@ -1450,3 +1450,72 @@ fn fields_iterator_matches_numbered_access() {
         }
     }
 }
+
+/// Deterministic mutations of every shared message (byte flips, delimiter swaps, truncations,
+/// duplicated and dropped segment breaks): the parser, the batch loader and the real-time path
+/// must return (never panic) on all of them.
+#[test]
+fn mutated_shared_messages_never_panic() {
+    let Some(dir) = data_dir() else { return };
+    let mut all = Vec::new();
+    files(&dir, &mut all);
+    all.sort();
+    let mut net = Network::new();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let specials = [
+        b'|', b'^', b'~', b'\\', b'&', b'\r', b'\n', 0x0B, 0x1C, 0xFF, b'"', b'M',
+    ];
+    for f in all
+        .iter()
+        .filter(|f| f.metadata().map(|m| m.len() < 50_000).unwrap_or(false))
+    {
+        let orig = std::fs::read(f).unwrap();
+        for _ in 0..20 {
+            let mut b = orig.clone();
+            for _ in 0..1 + next() % 8 {
+                if b.is_empty() {
+                    break;
+                }
+                let i = (next() as usize) % b.len();
+                match next() % 4 {
+                    0 => b[i] = specials[(next() as usize) % specials.len()],
+                    1 => b.truncate(i),
+                    2 => {
+                        b.remove(i);
+                    }
+                    _ => b.insert(i, specials[(next() as usize) % specials.len()]),
+                }
+            }
+            let _ = parse(&b, ParseOptions::default());
+            let _ = parse(
+                &b,
+                ParseOptions {
+                    strict: true,
+                    ..Default::default()
+                },
+            );
+            let _ = net.load_hl7_bytes(&b, "mutated").unwrap();
+            let r = net.ingest_hl7_with(&b, &Hl7Options::default());
+            assert!(r.ack.contains("MSA"));
+        }
+    }
+}
+
+#[test]
+fn a_million_segments_parse_in_linear_time() {
+    let mut msg = b"MSH|^~\\&|A|B|C|D|20240101||ORU^R01|1|P|2.5\r".to_vec();
+    for _ in 0..1_000_000 {
+        msg.extend_from_slice(b"OBX|1|NM|1-1^X^LN||1\r");
+    }
+    let p = parse(&msg, ParseOptions::default()).unwrap();
+    let m = &p.messages[0];
+    assert_eq!(m.segments.len(), 1_000_001);
+    assert_eq!(m.segments[1_000_000].ordinal, 1_000_000);
+    assert_eq!(m.segments[1].ordinal, 1);
+}

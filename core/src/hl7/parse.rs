@@ -608,6 +608,8 @@ struct State<'a> {
     batch_start_messages: usize,
     /// An orphan-segment issue was already raised for the current run.
     orphan_reported: bool,
+    /// Occurrences so far of each segment id in the current message (by `segment_slot`).
+    ordinals: crate::intern::FxHashMap<u32, u32>,
 }
 
 impl<'a> State<'a> {
@@ -651,6 +653,7 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> crate::Result<Parsed<'_>> {
         batch_open: false,
         batch_start_messages: 0,
         orphan_reported: false,
+        ordinals: Default::default(),
     };
     for raw in segments(bytes) {
         let name = &raw[..raw.len().min(3)];
@@ -658,6 +661,9 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> crate::Result<Parsed<'_>> {
             b"MSH" => {
                 st.finish_message()?;
                 st.orphan_reported = false;
+                st.ordinals.clear();
+                st.ordinals
+                    .insert(segment_slot(b"MSH").unwrap_or(0) as u32, 1);
                 let index = st.out.messages.len();
                 match Delimiters::from_header(raw) {
                     Ok((d, _)) => {
@@ -741,7 +747,16 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> crate::Result<Parsed<'_>> {
                     )?;
                     continue;
                 }
-                let ordinal = 1 + m.segments.iter().filter(|s| s.name() == name).count();
+                // Occurrence counts per segment id: a table, not a rescan, so a message with a
+                // million segments stays linear.
+                let ordinal = match segment_slot(name) {
+                    Some(slot) => {
+                        let c = st.ordinals.entry(slot as u32).or_insert(0);
+                        *c += 1;
+                        *c as usize
+                    }
+                    None => 1,
+                };
                 let seg = Segment {
                     raw,
                     delimiters: d,
