@@ -62,28 +62,27 @@ fn hl7_now() -> String {
 pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseIssue]) -> String {
     let d = original.map_or_else(Delimiters::default, |m| m.delimiters);
     let f = d.field as char;
-    let raw = |n: usize| -> String {
+    let raw = |n: usize| -> std::borrow::Cow<'_, str> {
         original
             .and_then(|m| m.msh())
-            .map(|s| String::from_utf8_lossy(s.field(n).raw).into_owned())
+            .map(|s| String::from_utf8_lossy(s.field(n).raw))
             .unwrap_or_default()
     };
-    let trigger = original
-        .map(|m| m.trigger().trim().to_string())
-        .unwrap_or_default();
+    let trigger = original.map(|m| m.trigger()).unwrap_or_default();
+    let trigger = trigger.trim();
     let processing = {
         let p = raw(11);
-        if p.is_empty() { "P".to_string() } else { p }
+        if p.is_empty() { "P".into() } else { p }
     };
     let version = {
         let v = raw(12);
-        if v.is_empty() { "2.5.1".to_string() } else { v }
+        if v.is_empty() { "2.5.1".into() } else { v }
     };
     let c = d.component as char;
     let msg_type = if trigger.is_empty() {
         format!("ACK{c}{c}ACK")
     } else {
-        format!("ACK{c}{}{c}ACK", d.escape_text(&trigger))
+        format!("ACK{c}{}{c}ACK", d.escape_text(trigger))
     };
     let mut out = String::with_capacity(256);
     let fs = |out: &mut String| out.push(f);
