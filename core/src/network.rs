@@ -139,6 +139,8 @@ pub struct Network {
 pub struct LiveRows {
     pub encounters: Vec<EncIdx>,
     pub care_team: Vec<u32>,
+    /// Indices into `diagnoses` of this patient's encounters.
+    pub diagnoses: Vec<u32>,
 }
 
 impl std::fmt::Debug for Network {
@@ -271,6 +273,7 @@ impl Network {
                 let dst = self.live.entry(root).or_default();
                 dst.encounters.extend(rows.encounters);
                 dst.care_team.extend(rows.care_team);
+                dst.diagnoses.extend(rows.diagnoses);
             }
             let r = &mut self.patients[root as usize];
             r.identifiers.extend(moved);
@@ -453,7 +456,34 @@ impl Network {
 
     pub fn add_diagnosis(&mut self, d: Diagnosis) {
         self.touch();
+        let root = self
+            .encounters
+            .get(d.encounter.idx())
+            .map(|e| self.find_root(e.patient.0));
         self.diagnoses.push(d);
+        if let Some(root) = root {
+            let i = self.diagnoses.len() as u32 - 1;
+            self.live.entry(root).or_default().diagnoses.push(i);
+        }
+    }
+
+    /// Marks the `nth` of [`Network::live_diagnoses`] as principal (an update message
+    /// re-ranking a known diagnosis).
+    pub fn set_live_diagnosis_principal(&mut self, p: PatientIdx, nth: usize) {
+        let root = self.find_root(p.0);
+        if let Some(&i) = self.live.get(&root).and_then(|r| r.diagnoses.get(nth)) {
+            self.touch();
+            self.diagnoses[i as usize].principal = true;
+        }
+    }
+
+    /// A patient's encounter diagnoses in insertion order, without building the index.
+    pub fn live_diagnoses(&self, p: PatientIdx) -> impl Iterator<Item = &Diagnosis> + '_ {
+        self.live
+            .get(&self.find_root(p.0))
+            .map_or(&[][..], |r| r.diagnoses.as_slice())
+            .iter()
+            .map(|&i| &self.diagnoses[i as usize])
     }
     pub fn add_condition(&mut self, c: Condition) {
         self.touch();

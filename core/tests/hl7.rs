@@ -1519,3 +1519,32 @@ fn a_million_segments_parse_in_linear_time() {
     assert_eq!(m.segments[1_000_000].ordinal, 1_000_000);
     assert_eq!(m.segments[1].ordinal, 1);
 }
+
+#[test]
+fn repeated_dg1_across_a_visit_is_recorded_once() {
+    let mut net = Network::new();
+    let dx = "DG1|1||I50.9^Heart failure^I10||20240301|A\r";
+    net.ingest_hl7(&adt("A01", "G1", "V1", "I", "20240301080000", "", "", dx));
+    net.ingest_hl7(&adt("A08", "G2", "V1", "I", "", "", "", dx));
+    let final_dx =
+        "DG1|1||I50.9^Heart failure^I10||20240301|F|||||||||1\rDG1|2||N17.9^AKI^I10||20240301|F\r";
+    net.ingest_hl7(&adt(
+        "A03",
+        "G3",
+        "V1",
+        "I",
+        "",
+        "20240305080000",
+        "01",
+        final_dx,
+    ));
+    let dx: Vec<_> = net
+        .encounter_diagnoses(cin_core::EncIdx(0))
+        .map(|d| (net.str(d.code.value).to_string(), d.principal))
+        .collect();
+    assert_eq!(
+        dx,
+        vec![("I509".to_string(), true), ("N179".to_string(), false)]
+    );
+    assert_eq!(net.conditions.len(), 2);
+}

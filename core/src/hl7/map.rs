@@ -577,6 +577,20 @@ fn map_dg1(
     };
     let principal = dg1.field(15).value() == "1";
     let onset = ts(dg1.field(5)).or(time);
+    // A01, A08 and A03 of one visit usually repeat the same DG1s: record each code once per
+    // encounter (a later message may still promote it to principal).
+    if let Some(e) = enc {
+        let known = net
+            .live_diagnoses(patient)
+            .position(|d| d.encounter == e && d.code == code);
+        if let Some(pos) = known {
+            if principal {
+                net.set_live_diagnosis_principal(patient, pos);
+            }
+            ctx.report.loaded("DG1");
+            return;
+        }
+    }
     if let Some(e) = enc {
         net.add_diagnosis(Diagnosis {
             encounter: e,
