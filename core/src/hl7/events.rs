@@ -374,7 +374,6 @@ impl Network {
                 if let Some(o) = enc.org {
                     a = a.with("organization", self.org_id(o));
                 }
-                let _ = at;
                 a.with(
                     "recipients",
                     filter_recipients(&candidates, kind, &opts.subscriptions),

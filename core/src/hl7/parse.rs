@@ -636,10 +636,6 @@ impl<'a> State<'a> {
         }
         Ok(())
     }
-
-    fn msg_index(&self) -> Option<usize> {
-        self.current.as_ref().map(|m| m.index)
-    }
 }
 
 /// Parses bytes holding any number of messages, with or without batch envelopes.
@@ -951,7 +947,6 @@ fn check_message<'a>(m: &Message<'a>, st: &mut State<'a>) -> crate::Result<()> {
             }
         }
     }
-    let _ = st.msg_index();
     Ok(())
 }
 
