@@ -938,21 +938,6 @@ fn every_shared_message_gets_an_ack() {
     assert_eq!((aa, ae, ar), (178, 70, 43));
 }
 
-#[test]
-#[ignore]
-fn scan_dump() {
-    let Some(dir) = data_dir() else { return };
-    let mut all = Vec::new();
-    files(&dir, &mut all);
-    all.sort();
-    for f in all {
-        let bytes = std::fs::read(&f).unwrap();
-        let p = parse(&bytes, ParseOptions::default()).unwrap();
-        let rel = f.strip_prefix(&dir).unwrap().display().to_string();
-        println!("{rel}\t{}\t{}", p.messages.len(), p.issues.len());
-    }
-}
-
 /// An ADT message with the PV1 fields the mapping reads.
 #[allow(clippy::too_many_arguments)]
 fn adt(
