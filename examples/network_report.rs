@@ -73,14 +73,8 @@ fn main() -> ExitCode {
             let (kind, result) = match src {
                 Source::SyntheaCsv(d) => ("synthea_csv", net.load_synthea_csv(d)),
                 Source::Fhir(p) => ("fhir", net.load_fhir_path(p)),
-                Source::Hl7(_) => {
-                    eprintln!("error: --hl7 input is not supported by this build yet");
-                    return ExitCode::from(2);
-                }
-                Source::ClaimsTuva(_) => {
-                    eprintln!("error: --claims-tuva input is not supported by this build yet");
-                    return ExitCode::from(2);
-                }
+                Source::Hl7(p) => ("hl7v2", net.load_hl7_path(p)),
+                Source::ClaimsTuva(d) => ("claims_tuva", net.load_claims_tuva(d)),
             };
             match result {
                 Ok(rep) => loads.push((kind.to_string(), rep)),

@@ -11,6 +11,7 @@ pub mod crosswalk;
 pub mod ddi;
 pub mod duptest;
 pub mod error;
+pub mod hl7;
 pub mod ingest;
 pub mod intern;
 pub mod model;

@@ -128,7 +128,19 @@ pub struct Network {
     org_by_key: FxHashMap<Sym, OrgIdx>,
     pract_by_key: FxHashMap<Sym, PractIdx>,
     enc_by_key: FxHashMap<Sym, EncIdx>,
+    /// Encounters and care-team rows per merged patient, kept current on every write: real-time
+    /// feeds (HL7 ADT) look a patient up per message and cannot rebuild the sorted index each time.
+    live: FxHashMap<u32, LiveRows>,
     index: OnceCell<PatientIndex>,
+}
+
+/// Unsorted per-patient rows kept current on every write (see [`Network::live_encounters`]).
+#[derive(Debug, Clone, Default)]
+pub struct LiveRows {
+    pub encounters: Vec<EncIdx>,
+    pub care_team: Vec<u32>,
+    /// Indices into `diagnoses` of this patient's encounters.
+    pub diagnoses: Vec<u32>,
 }
 
 impl std::fmt::Debug for Network {
@@ -257,6 +269,12 @@ impl Network {
                 let o = &self.patients[other as usize];
                 (o.birth_date, o.sex, o.deceased, o.death_date)
             };
+            if let Some(rows) = self.live.remove(&other) {
+                let dst = self.live.entry(root).or_default();
+                dst.encounters.extend(rows.encounters);
+                dst.care_team.extend(rows.care_team);
+                dst.diagnoses.extend(rows.diagnoses);
+            }
             let r = &mut self.patients[root as usize];
             r.identifiers.extend(moved);
             r.provenance.extend(prov);
@@ -386,20 +404,50 @@ impl Network {
         self.touch();
         let k = self.strings.intern(key);
         if let Some(&e) = self.enc_by_key.get(&k) {
+            let old = self.find_root(self.encounters[e.idx()].patient.0);
+            let new = self.find_root(enc.patient.0);
+            if old != new {
+                if let Some(rows) = self.live.get_mut(&old) {
+                    rows.encounters.retain(|&x| x != e);
+                }
+                self.live.entry(new).or_default().encounters.push(e);
+            }
             self.encounters[e.idx()] = enc;
             return e;
         }
+        let root = self.find_root(enc.patient.0);
         self.encounters.push(enc);
         let e = EncIdx(self.encounters.len() as u32 - 1);
         self.enc_by_key.insert(k, e);
+        self.live.entry(root).or_default().encounters.push(e);
         e
     }
 
     /// Adds an encounter with no lookup key (synthetic data, claims lines).
     pub fn add_encounter(&mut self, enc: Encounter) -> EncIdx {
         self.touch();
+        let root = self.find_root(enc.patient.0);
         self.encounters.push(enc);
-        EncIdx(self.encounters.len() as u32 - 1)
+        let e = EncIdx(self.encounters.len() as u32 - 1);
+        self.live.entry(root).or_default().encounters.push(e);
+        e
+    }
+
+    /// A patient's encounters in insertion order, without building the sorted index (cheap to
+    /// call after every write; used by real-time HL7 alerts).
+    pub fn live_encounters(&self, p: PatientIdx) -> &[EncIdx] {
+        self.live
+            .get(&self.find_root(p.0))
+            .map_or(&[], |r| r.encounters.as_slice())
+    }
+
+    /// A patient's care-team rows (indices into `care_team`), without building the index.
+    pub fn live_care_team(&self, p: PatientIdx) -> impl Iterator<Item = &CareTeamMember> + '_ {
+        self.live
+            .get(&self.find_root(p.0))
+            .map_or(&[][..], |r| r.care_team.as_slice())
+            .iter()
+            .map(|&i| &self.care_team[i as usize])
     }
 
     pub fn encounter_by_key(&self, key: &str) -> Option<EncIdx> {
@@ -408,7 +456,34 @@ impl Network {
 
     pub fn add_diagnosis(&mut self, d: Diagnosis) {
         self.touch();
+        let root = self
+            .encounters
+            .get(d.encounter.idx())
+            .map(|e| self.find_root(e.patient.0));
         self.diagnoses.push(d);
+        if let Some(root) = root {
+            let i = self.diagnoses.len() as u32 - 1;
+            self.live.entry(root).or_default().diagnoses.push(i);
+        }
+    }
+
+    /// Marks the `nth` of [`Network::live_diagnoses`] as principal (an update message
+    /// re-ranking a known diagnosis).
+    pub fn set_live_diagnosis_principal(&mut self, p: PatientIdx, nth: usize) {
+        let root = self.find_root(p.0);
+        if let Some(&i) = self.live.get(&root).and_then(|r| r.diagnoses.get(nth)) {
+            self.touch();
+            self.diagnoses[i as usize].principal = true;
+        }
+    }
+
+    /// A patient's encounter diagnoses in insertion order, without building the index.
+    pub fn live_diagnoses(&self, p: PatientIdx) -> impl Iterator<Item = &Diagnosis> + '_ {
+        self.live
+            .get(&self.find_root(p.0))
+            .map_or(&[][..], |r| r.diagnoses.as_slice())
+            .iter()
+            .map(|&i| &self.diagnoses[i as usize])
     }
     pub fn add_condition(&mut self, c: Condition) {
         self.touch();
@@ -432,7 +507,10 @@ impl Network {
     }
     pub fn add_care_team_member(&mut self, m: CareTeamMember) {
         self.touch();
+        let root = self.find_root(m.patient.0);
         self.care_team.push(m);
+        let i = self.care_team.len() as u32 - 1;
+        self.live.entry(root).or_default().care_team.push(i);
     }
 
     /// Reserves room for a bulk load.

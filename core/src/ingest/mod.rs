@@ -10,6 +10,7 @@
 //! at all (a missing directory, bytes that are not JSON) is an `Err`.
 
 pub mod synthea_csv;
+pub mod claims_tuva;
 
 use crate::error::Location;
 use serde::Serialize;
