@@ -11,6 +11,7 @@ pub mod crosswalk;
 pub mod error;
 pub mod ingest;
 pub mod intern;
+pub mod measures;
 pub mod model;
 pub mod network;
 pub mod report;
