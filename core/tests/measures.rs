@@ -80,6 +80,7 @@ impl B {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn enc(
         &mut self,
         p: PatientIdx,

@@ -186,13 +186,24 @@ struct PatientCtx {
     first_visit: Option<Timestamp>,
     orgs_seen: Vec<OrgIdx>,
     ed_visits: u32,
+    /// Setting, disposition and days of every encounter (for setting/disposition exclusions).
+    encounters: Vec<EncBrief>,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct EncBrief {
+    setting: Setting,
+    disposition: Disposition,
+    start: i64,
+    end: i64,
+    ended: bool,
+}
+
+/// Shared, read-only state of one evaluation (each worker thread has its own [`Classifier`]).
 struct Evaluator<'a> {
     net: &'a Network,
     set: &'a MeasureSet,
     period: Period,
-    classifier: Classifier,
     attribution: Attribution,
 }
 
@@ -236,7 +247,6 @@ impl<'a> Evaluator<'a> {
             net,
             set,
             period,
-            classifier: Classifier::new(set),
             attribution,
         }
     }
@@ -245,7 +255,7 @@ impl<'a> Evaluator<'a> {
         self.set.code_set_bit(name).map_or(0, |b| 1u64 << b)
     }
 
-    fn context(&mut self, p: PatientIdx, facts: Vec<Fact>) -> PatientCtx {
+    fn context(&self, cls: &mut Classifier, p: PatientIdx, facts: Vec<Fact>) -> PatientCtx {
         let net = self.net;
         let pat = net.patient(p);
         let end = self.period.end();
@@ -261,11 +271,12 @@ impl<'a> Evaluator<'a> {
             first_visit: None,
             orgs_seen: Vec::new(),
             ed_visits: 0,
+            encounters: Vec::new(),
         };
         ctx.facts.clear();
         for &i in net.index().conditions.row(p.idx()) {
             let c = &net.conditions[i as usize];
-            let mask = self.classifier.mask(net, c.code);
+            let mask = cls.mask(net, c.code);
             if mask != 0 {
                 let start = c.onset.map_or(i64::MIN, |t| t.day());
                 ctx.facts.push(Fact {
@@ -298,8 +309,15 @@ impl<'a> Evaluator<'a> {
                 }
             }
             let end_day = enc.end.map_or(day, |t| t.day().max(day));
+            ctx.encounters.push(EncBrief {
+                setting: enc.setting,
+                disposition: enc.disposition,
+                start: day,
+                end: end_day,
+                ended: enc.end.is_some(),
+            });
             if let Some(code) = enc.type_code {
-                let mask = self.classifier.mask(net, code);
+                let mask = cls.mask(net, code);
                 if mask != 0 {
                     ctx.facts.push(Fact {
                         mask,
@@ -314,7 +332,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
             for d in net.encounter_diagnoses(e) {
-                let mask = self.classifier.mask(net, d.code);
+                let mask = cls.mask(net, d.code);
                 if mask != 0 {
                     ctx.facts.push(Fact {
                         mask,
@@ -334,7 +352,7 @@ impl<'a> Evaluator<'a> {
             if pr.kind == ProcedureKind::Ordered {
                 continue; // an order is not evidence that the test was done
             }
-            let mask = self.classifier.mask(net, pr.code);
+            let mask = cls.mask(net, pr.code);
             if mask != 0 {
                 ctx.facts.push(Fact {
                     mask,
@@ -350,7 +368,7 @@ impl<'a> Evaluator<'a> {
         }
         for o in net.patient_observations(p) {
             let Some(t) = o.time else { continue };
-            let mask = self.classifier.mask(net, o.code);
+            let mask = cls.mask(net, o.code);
             if mask != 0 {
                 let acute = o.encounter.is_some_and(|e| {
                     matches!(
@@ -433,11 +451,17 @@ impl<'a> Evaluator<'a> {
     }
 
     fn population(&self, m: &MeasureDef, ctx: &PatientCtx, mut trace: Option<&mut Trace>) -> bool {
-        let end = date(self.period.end_day);
+        // Texts only when tracing: this runs for every patient and measure.
+        let tracing = trace.is_some();
+        let end = if tracing {
+            date(self.period.end_day)
+        } else {
+            String::new()
+        };
         let mut ok = true;
-        let note = |t: &mut Option<&mut Trace>, s: String| {
+        let note = |t: &mut Option<&mut Trace>, s: &dyn Fn() -> String| {
             if let Some(t) = t.as_deref_mut() {
-                t.population.push(s);
+                t.population.push(s());
             }
         };
         if ctx.died_by_end {
@@ -445,10 +469,9 @@ impl<'a> Evaluator<'a> {
             let when = ctx.death.map_or("on an unknown date".to_string(), |d| {
                 format!("on {}", d.date_string())
             });
-            note(
-                &mut trace,
-                format!("not eligible: died {when}, by the period end {end}"),
-            );
+            note(&mut trace, &|| {
+                format!("not eligible: died {when}, by the period end {end}")
+            });
         }
         let Some(pop) = &m.population else {
             return ok;
@@ -456,38 +479,41 @@ impl<'a> Evaluator<'a> {
         if pop.age_min.is_some() || pop.age_max.is_some() {
             let lo = pop.age_min.map_or(0, |a| a as i64);
             let hi = pop.age_max.map_or(i64::MAX, |a| a as i64);
-            let range = match (pop.age_min, pop.age_max) {
-                (Some(a), Some(b)) => format!("{a}-{b}"),
-                (Some(a), None) => format!("{a}+"),
-                (None, Some(b)) => format!("up to {b}"),
-                (None, None) => String::new(),
+            let range = match (tracing, pop.age_min, pop.age_max) {
+                (false, _, _) => String::new(),
+                (_, Some(a), Some(b)) => format!("{a}-{b}"),
+                (_, Some(a), None) => format!("{a}+"),
+                (_, None, Some(b)) => format!("up to {b}"),
+                (_, None, None) => String::new(),
             };
             match ctx.age {
                 Some(a) if (lo..=hi).contains(&a) => {
-                    note(&mut trace, format!("age {a} on {end} is within {range}"));
+                    note(&mut trace, &|| {
+                        format!("age {a} on {end} is within {range}")
+                    });
                 }
                 Some(a) => {
                     ok = false;
-                    note(
-                        &mut trace,
-                        format!("not eligible: age {a} on {end} is outside {range}"),
-                    );
+                    note(&mut trace, &|| {
+                        format!("not eligible: age {a} on {end} is outside {range}")
+                    });
                 }
                 None => {
                     ok = false;
-                    note(&mut trace, "not eligible: birth date unknown".to_string());
+                    note(&mut trace, &|| {
+                        "not eligible: birth date unknown".to_string()
+                    });
                 }
             }
         }
         if let Some(sex) = &pop.sex {
             if ctx.sex.as_str() == sex {
-                note(&mut trace, format!("sex {sex}"));
+                note(&mut trace, &|| format!("sex {sex}"));
             } else {
                 ok = false;
-                note(
-                    &mut trace,
-                    format!("not eligible: sex {} (measure: {sex})", ctx.sex.as_str()),
-                );
+                note(&mut trace, &|| {
+                    format!("not eligible: sex {} (measure: {sex})", ctx.sex.as_str())
+                });
             }
         }
         if !pop.conditions.is_empty() {
@@ -502,33 +528,30 @@ impl<'a> Evaluator<'a> {
                 Some((c, f)) => {
                     if trace.is_some() {
                         let d = self.describe(f);
-                        note(&mut trace, format!("{c}: {d}"));
+                        note(&mut trace, &|| format!("{c}: {d}"));
                     }
                 }
                 None => {
                     ok = false;
-                    note(
-                        &mut trace,
+                    note(&mut trace, &|| {
                         format!(
                             "not eligible: no {} diagnosis active in or before the period",
                             pop.conditions.join(" / ")
-                        ),
-                    );
+                        )
+                    });
                 }
             }
         }
         if pop.require_visit_in_period {
             match ctx.first_visit {
-                Some(t) => note(
-                    &mut trace,
-                    format!("office visit in the period on {}", t.date_string()),
-                ),
+                Some(t) => note(&mut trace, &|| {
+                    format!("office visit in the period on {}", t.date_string())
+                }),
                 None => {
                     ok = false;
-                    note(
-                        &mut trace,
-                        "not eligible: no office visit in the period".into(),
-                    );
+                    note(&mut trace, &|| {
+                        "not eligible: no office visit in the period".to_string()
+                    });
                 }
             }
         }
@@ -538,20 +561,20 @@ impl<'a> Evaluator<'a> {
                 .get_canonical(ctx.p)
                 .is_some_and(|a| a.practitioner.is_some() || a.org.is_some());
             if attributed {
-                note(
-                    &mut trace,
-                    "attributed to a practitioner or practice".into(),
-                );
+                note(&mut trace, &|| {
+                    "attributed to a practitioner or practice".to_string()
+                });
             } else {
                 ok = false;
-                note(&mut trace, "not eligible: not attributed".into());
+                note(&mut trace, &|| "not eligible: not attributed".to_string());
             }
         }
         ok
     }
 
-    /// The first exclusion hit (with its evidence), if any.
+    /// The first exclusion hit (with its evidence when tracing), if any.
     fn exclusion(&self, m: &MeasureDef, ctx: &PatientCtx, trace: Option<&mut Trace>) -> bool {
+        let tracing = trace.is_some();
         for x in &m.exclusions {
             if let Some(min) = x.min_age
                 && ctx.age.is_none_or(|a| a < min as i64)
@@ -559,7 +582,7 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             let (from, to) = self.window(x.window);
-            let mut evidence: Option<String> = None;
+            let mut hit: Option<Box<dyn Fn() -> String + '_>> = None;
             if let Some(cs) = &x.code_set {
                 let first = self.find_fact(ctx, self.bit(cs), from, to);
                 let second = match &x.and_code_set {
@@ -567,43 +590,40 @@ impl<'a> Evaluator<'a> {
                     None => Some(None),
                 };
                 if let (Some(a), Some(b)) = (first, second) {
-                    let mut s = self.describe(a);
-                    if let Some(b) = b {
-                        s.push_str(" and ");
-                        s.push_str(&self.describe(b));
-                    }
-                    evidence = Some(s);
+                    hit = Some(Box::new(move || {
+                        let mut s = self.describe(a);
+                        if let Some(b) = b {
+                            s.push_str(" and ");
+                            s.push_str(&self.describe(b));
+                        }
+                        s
+                    }));
                 }
             }
-            if evidence.is_none() && (!x.settings.is_empty() || !x.dispositions.is_empty()) {
-                for e in self.net.patient_encounters(ctx.p) {
-                    let enc = self.net.encounter(e);
-                    let day = enc.start.day();
-                    let end_day = enc.end.map_or(day, |t| t.day());
-                    if x.settings.contains(&enc.setting) && day <= to && end_day >= from {
-                        evidence = Some(format!(
-                            "{} encounter from {}",
-                            enc.setting.as_str(),
-                            date(day)
-                        ));
+            if hit.is_none() && (!x.settings.is_empty() || !x.dispositions.is_empty()) {
+                for enc in &ctx.encounters {
+                    if x.settings.contains(&enc.setting) && enc.start <= to && enc.end >= from {
+                        let (setting, day) = (enc.setting, enc.start);
+                        hit = Some(Box::new(move || {
+                            format!("{} encounter from {}", setting.as_str(), date(day))
+                        }));
                         break;
                     }
                     if x.dispositions.contains(&enc.disposition)
-                        && enc.end.is_some()
-                        && (from..=to).contains(&end_day)
+                        && enc.ended
+                        && (from..=to).contains(&enc.end)
                     {
-                        evidence = Some(format!(
-                            "discharged to {} on {}",
-                            enc.disposition.as_str(),
-                            date(end_day)
-                        ));
+                        let (disp, day) = (enc.disposition, enc.end);
+                        hit = Some(Box::new(move || {
+                            format!("discharged to {} on {}", disp.as_str(), date(day))
+                        }));
                         break;
                     }
                 }
             }
-            if let Some(ev) = evidence {
-                if let Some(t) = trace {
-                    t.exclusions.push(format!("{}: {ev}", x.id));
+            if let Some(evidence) = hit {
+                if let (true, Some(t)) = (tracing, trace) {
+                    t.exclusions.push(format!("{}: {}", x.id, evidence()));
                 }
                 return true;
             }
@@ -617,20 +637,18 @@ impl<'a> Evaluator<'a> {
         m: &MeasureDef,
         ctx: &PatientCtx,
         mut trace: Option<&mut Trace>,
+        want_gap: bool,
     ) -> (bool, Option<String>) {
         let p = self.period;
-        let mut note = |s: String| {
+        // Texts are built only when someone reads them (explanations, care gaps).
+        let mut note = |s: &dyn Fn() -> String| {
             if let Some(t) = trace.as_deref_mut() {
-                t.numerator.push(s);
+                t.numerator.push(s());
             }
         };
-        let gap_if = |numerator: bool, reason: String| {
+        let gap_if = |numerator: bool, reason: &dyn Fn() -> String| {
             // A gap is a numerator hit of an inverse measure or a miss of a normal one.
-            if numerator == m.inverse {
-                Some(reason)
-            } else {
-                None
-            }
+            (want_gap && numerator == m.inverse).then(reason)
         };
         match &m.numerator {
             NumeratorDef::Lab {
@@ -675,30 +693,35 @@ impl<'a> Evaluator<'a> {
                     Some(f) => {
                         let v = f.value.unwrap_or(f64::NAN);
                         let hit = comparison.holds(v, *threshold);
-                        note(format!(
-                            "most recent {label} in the period: {}; {} {} {}{u}: {}",
-                            self.describe(f),
-                            fmt_num(v),
-                            comparison.symbol(),
-                            fmt_num(*threshold),
-                            if hit { "yes" } else { "no" }
-                        ));
-                        let reason = format!("last {label} {}{u} on {}", fmt_num(v), date(f.start));
-                        (hit, gap_if(hit, reason))
+                        note(&|| {
+                            format!(
+                                "most recent {label} in the period: {}; {} {} {}{u}: {}",
+                                self.describe(f),
+                                fmt_num(v),
+                                comparison.symbol(),
+                                fmt_num(*threshold),
+                                if hit { "yes" } else { "no" }
+                            )
+                        });
+                        let reason =
+                            || format!("last {label} {}{u} on {}", fmt_num(v), date(f.start));
+                        (hit, gap_if(hit, &reason))
                     }
                     None => {
                         let hit = *missing_counts_as_numerator;
-                        note(format!(
-                            "no numeric {label} result in the period{}",
-                            if hit {
-                                " (missing counts in the numerator)"
-                            } else {
-                                ""
-                            }
-                        ));
+                        note(&|| {
+                            format!(
+                                "no numeric {label} result in the period{}",
+                                if hit {
+                                    " (missing counts in the numerator)"
+                                } else {
+                                    ""
+                                }
+                            )
+                        });
                         (
                             hit,
-                            gap_if(hit, format!("no {label} since {}", date(p.start_day))),
+                            gap_if(hit, &|| format!("no {label} since {}", date(p.start_day))),
                         )
                     }
                 }
@@ -720,10 +743,14 @@ impl<'a> Evaluator<'a> {
                     })
                 };
                 let Some(day) = readings().map(|f| f.start).max() else {
-                    note("no blood pressure reading in the period (outside ED/inpatient)".into());
+                    note(&|| {
+                        "no blood pressure reading in the period (outside ED/inpatient)".into()
+                    });
                     return (
                         false,
-                        gap_if(false, format!("no BP reading since {}", date(p.start_day))),
+                        gap_if(false, &|| {
+                            format!("no BP reading since {}", date(p.start_day))
+                        }),
                     );
                 };
                 let lowest = |bit: u64| {
@@ -737,17 +764,19 @@ impl<'a> Evaluator<'a> {
                 let (sys, dia) = (lowest(sb), lowest(db));
                 let hit = matches!((sys, dia), (Some(s), Some(d)) if s < *systolic_below && d < *diastolic_below);
                 let show = |v: Option<f64>| v.map_or("?".to_string(), fmt_num);
-                note(format!(
-                    "most recent reading day {}: lowest systolic {}, lowest diastolic {} (controlled below {}/{}): {}",
-                    date(day),
-                    show(sys),
-                    show(dia),
-                    fmt_num(*systolic_below),
-                    fmt_num(*diastolic_below),
-                    if hit { "yes" } else { "no" }
-                ));
-                let reason = format!("last BP {}/{} on {}", show(sys), show(dia), date(day));
-                (hit, gap_if(hit, reason))
+                note(&|| {
+                    format!(
+                        "most recent reading day {}: lowest systolic {}, lowest diastolic {} (controlled below {}/{}): {}",
+                        date(day),
+                        show(sys),
+                        show(dia),
+                        fmt_num(*systolic_below),
+                        fmt_num(*diastolic_below),
+                        if hit { "yes" } else { "no" }
+                    )
+                });
+                let reason = || format!("last BP {}/{} on {}", show(sys), show(dia), date(day));
+                (hit, gap_if(hit, &reason))
             }
             NumeratorDef::Screening { options } => {
                 for o in options {
@@ -759,30 +788,38 @@ impl<'a> Evaluator<'a> {
                         .filter(|f| f.mask & bit != 0 && f.start >= from && f.start <= to)
                         .max_by_key(|f| f.time);
                     if let Some(f) = found {
-                        note(format!(
-                            "{} within the {} months to {}: {}",
-                            o.label,
-                            o.months,
-                            date(to),
-                            self.describe(f)
-                        ));
-                        return (true, gap_if(true, String::new()));
+                        note(&|| {
+                            format!(
+                                "{} within the {} months to {}: {}",
+                                o.label,
+                                o.months,
+                                date(to),
+                                self.describe(f)
+                            )
+                        });
+                        return (true, gap_if(true, &String::new));
                     }
                 }
                 let list: Vec<String> = options
                     .iter()
                     .map(|o| format!("{} in the {} months", o.label, o.months))
                     .collect();
-                let reason = format!("no {} to {}", list.join(", no "), date(p.end_day));
-                note(reason.clone());
-                (false, gap_if(false, reason))
+                let reason = || format!("no {} to {}", list.join(", no "), date(p.end_day));
+                note(&reason);
+                (false, gap_if(false, &reason))
             }
             _ => (false, None),
         }
     }
 
     /// Full decision for a patient-level measure.
-    fn evaluate(&self, m: &MeasureDef, ctx: &PatientCtx, mut trace: Option<&mut Trace>) -> Outcome {
+    fn evaluate(
+        &self,
+        m: &MeasureDef,
+        ctx: &PatientCtx,
+        mut trace: Option<&mut Trace>,
+        want_gap: bool,
+    ) -> Outcome {
         let mut out = Outcome::default();
         if !self.population(m, ctx, trace.as_deref_mut()) {
             return out;
@@ -814,7 +851,7 @@ impl<'a> Evaluator<'a> {
                 out.numerator = n;
             }
             _ => {
-                let (hit, gap) = self.numerator(m, ctx, trace);
+                let (hit, gap) = self.numerator(m, ctx, trace, want_gap);
                 out.numerator = hit as u64;
                 out.gap = gap;
             }
@@ -854,6 +891,22 @@ impl Sums {
             organization: vec![(0, 0); net.organizations.len()],
             practice: vec![(0, 0); net.organizations.len()],
             practitioner: vec![(0, 0); net.practitioners.len()],
+        }
+    }
+    fn merge(&mut self, other: &Sums) {
+        let sum = |a: &mut (u64, u64), b: &(u64, u64)| {
+            a.0 += b.0;
+            a.1 += b.1;
+        };
+        sum(&mut self.network, &other.network);
+        for (a, b) in [
+            (&mut self.organization, &other.organization),
+            (&mut self.practice, &other.practice),
+            (&mut self.practitioner, &other.practitioner),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                sum(x, y);
+            }
         }
     }
     fn add(
@@ -931,11 +984,14 @@ fn rate_of(m: &MeasureDef, d: u64, n: u64) -> Option<f64> {
 
 // ---- public API ----------------------------------------------------------------------------------
 
+/// A care gap: patient, measure index, reason.
+type Gap = (PatientIdx, usize, String);
+
 /// Evaluation of a whole set: sums per measure, plus care gaps when asked.
 struct Run {
     period: Period,
     sums: Vec<Sums>,
-    gaps: Vec<(PatientIdx, usize, String)>,
+    gaps: Vec<Gap>,
 }
 
 impl Network {
@@ -964,10 +1020,8 @@ impl Network {
                 }
             }
         }
-        let mut ev = Evaluator::new(self, set, period);
+        let ev = Evaluator::new(self, set, period);
         let measures = set.measures();
-        let mut sums: Vec<Sums> = measures.iter().map(|_| Sums::new(self)).collect();
-        let mut gaps = Vec::new();
         let patient_level: Vec<usize> = (0..measures.len())
             .filter(|&i| is_patient_level(&measures[i]))
             .collect();
@@ -976,13 +1030,26 @@ impl Network {
                 .get_canonical(p)
                 .map(|a| (a.practitioner, a.org))
         };
-        let mut scratch = Vec::new();
-        if !patient_level.is_empty() {
-            for &p in self.patient_list() {
-                let ctx = ev.context(p, std::mem::take(&mut scratch));
+        // Patient-level measures: chunks of patients on the available cores, each worker with its
+        // own code memo and sums, merged in chunk order (so gaps keep patient order).
+        let patients = self.patient_list();
+        let workers = if patient_level.is_empty() {
+            0
+        } else if patients.len() < 20_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        };
+        let work = |chunk: &[PatientIdx]| {
+            let mut cls = Classifier::new(set);
+            let mut sums: Vec<Sums> = measures.iter().map(|_| Sums::new(self)).collect();
+            let mut gaps = Vec::new();
+            let mut scratch = Vec::new();
+            for &p in chunk {
+                let ctx = ev.context(&mut cls, p, std::mem::take(&mut scratch));
                 let att = att_of(&ev, p);
                 for &mi in &patient_level {
-                    let out = ev.evaluate(&measures[mi], &ctx, None);
+                    let out = ev.evaluate(&measures[mi], &ctx, None, collect_gaps);
                     if out.in_population && !out.excluded {
                         sums[mi].add(&ctx.orgs_seen, att, 1, out.numerator);
                         if collect_gaps && let Some(g) = out.gap {
@@ -992,7 +1059,35 @@ impl Network {
                 }
                 scratch = ctx.facts;
             }
+            (sums, gaps)
+        };
+        let mut sums: Vec<Sums> = measures.iter().map(|_| Sums::new(self)).collect();
+        let mut gaps = Vec::new();
+        if workers > 0 {
+            let size = patients.len().div_ceil(workers).max(1);
+            let parts: Vec<(Vec<Sums>, Vec<Gap>)> = if workers == 1 {
+                vec![work(patients)]
+            } else {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = patients
+                        .chunks(size)
+                        .map(|chunk| scope.spawn(|| work(chunk)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                        .collect()
+                })
+            };
+            for (part_sums, part_gaps) in parts {
+                for (total, part) in sums.iter_mut().zip(part_sums) {
+                    total.merge(&part);
+                }
+                gaps.extend(part_gaps);
+            }
         }
+        let mut cls = Classifier::new(set);
+        let mut scratch = Vec::new();
         for (mi, m) in measures.iter().enumerate() {
             match &m.numerator {
                 NumeratorDef::Readmission { days } => {
@@ -1056,7 +1151,7 @@ impl Network {
                             continue;
                         }
                         let n = n && d;
-                        let orgs = ev.context(p, std::mem::take(&mut scratch));
+                        let orgs = ev.context(&mut cls, p, std::mem::take(&mut scratch));
                         sums[mi].add(&orgs.orgs_seen, att_of(&ev, p), 1, n as u64);
                         scratch = orgs.facts;
                         if collect_gaps && n == m.inverse {
@@ -1220,8 +1315,8 @@ impl Network {
             .patient_by_id(patient_id)
             .ok_or_else(|| CinError::invalid("no patient with the given id"))?;
         let period = self.measurement_period(period)?;
-        let mut ev = Evaluator::new(self, set, period);
-        let ctx = ev.context(p, Vec::new());
+        let ev = Evaluator::new(self, set, period);
+        let ctx = ev.context(&mut Classifier::new(set), p, Vec::new());
         let att = ev.attribution.get_canonical(p).copied();
         let mut ex = Explanation {
             patient_id: self.patient_id(p).to_string(),
@@ -1240,7 +1335,7 @@ impl Network {
         };
         if is_patient_level(m) {
             let mut trace = Trace::default();
-            let out = ev.evaluate(m, &ctx, Some(&mut trace));
+            let out = ev.evaluate(m, &ctx, Some(&mut trace), true);
             ex.in_population = out.in_population;
             ex.in_denominator = out.in_population && !out.excluded;
             ex.in_numerator = ex.in_denominator && out.numerator > 0;
