@@ -31,7 +31,13 @@ impl Hasher for FxHasher {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
     fn finish(&self) -> u64 {
-        self.0
+        // Fx mixes only upwards (multiplication), so the low bits a hash table indexes by are
+        // weak for similar strings ("e1".."e3600000"); a MurmurHash3 fmix64 finaliser spreads
+        // the high bits down.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
 }
 

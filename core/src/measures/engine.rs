@@ -205,6 +205,10 @@ struct Evaluator<'a> {
     set: &'a MeasureSet,
     period: Period,
     attribution: Attribution,
+    /// First day of the year before the period.
+    year_before: i64,
+    /// First day of each `months` look-back used by the set: `(months, day)`.
+    lookbacks: Vec<(u32, i64)>,
 }
 
 /// What one rule decided for one patient.
@@ -222,6 +226,11 @@ struct Trace {
     population: Vec<String>,
     exclusions: Vec<String>,
     numerator: Vec<String>,
+}
+
+/// First day of the `months` calendar months that end on the period's last day.
+fn lookback_start(p: Period, months: u32) -> i64 {
+    months_before(Timestamp::from_day(p.end_day + 1), months).day()
 }
 
 fn date(day: i64) -> String {
@@ -243,11 +252,30 @@ impl<'a> Evaluator<'a> {
             period_end: Some(period.end()),
             ..AttributionOptions::default()
         });
+        let mut months: Vec<u32> = Vec::new();
+        for m in set.measures() {
+            for x in &m.exclusions {
+                if let Window::MonthsBeforeEnd(n) = x.window {
+                    months.push(n);
+                }
+            }
+            if let NumeratorDef::Screening { options } = &m.numerator {
+                months.extend(options.iter().map(|o| o.months));
+            }
+        }
+        months.sort_unstable();
+        months.dedup();
+        let lookbacks = months
+            .into_iter()
+            .map(|n| (n, lookback_start(period, n)))
+            .collect();
         Evaluator {
             net,
             set,
             period,
             attribution,
+            year_before: months_before(period.start(), 12).day(),
+            lookbacks,
         }
     }
 
@@ -423,11 +451,15 @@ impl<'a> Evaluator<'a> {
         match w {
             Window::Period => (p.start_day, p.end_day),
             Window::AnyTimeBeforeEnd => (i64::MIN, p.end_day),
-            Window::MonthsBeforeEnd(n) => (
-                months_before(Timestamp::from_day(p.end_day + 1), n).day(),
-                p.end_day,
-            ),
-            Window::PeriodAndYearBefore => (months_before(p.start(), 12).day(), p.end_day),
+            Window::MonthsBeforeEnd(n) => {
+                let from = self
+                    .lookbacks
+                    .iter()
+                    .find(|l| l.0 == n)
+                    .map_or_else(|| lookback_start(p, n), |l| l.1);
+                (from, p.end_day)
+            }
+            Window::PeriodAndYearBefore => (self.year_before, p.end_day),
         }
     }
 
@@ -440,7 +472,7 @@ impl<'a> Evaluator<'a> {
     /// Registry diagnosis "active during the period or before" (see module docs).
     fn registry_fact<'c>(&self, ctx: &'c PatientCtx, bit: u64) -> Option<&'c Fact> {
         let p = self.period;
-        let year_before = months_before(p.start(), 12).day();
+        let year_before = self.year_before;
         ctx.facts.iter().find(|f| {
             f.mask & bit != 0
                 && match f.kind {
