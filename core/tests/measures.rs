@@ -1017,3 +1017,211 @@ fn malformed_measure_files_are_rejected_whole_with_a_location() {
     assert_eq!(loc.line, Some(14));
     assert!(MeasureSet::from_json(b"\xff\xfe", "bin.json").is_err());
 }
+
+/// Loads the shared Synthea CSV sample with a minimal reader (the project's loader lives
+/// elsewhere): patients, organisations, providers (GENERAL PRACTICE = PCP), encounters,
+/// conditions (SNOMED), observations (LOINC) and procedures (SNOMED).
+fn load_synthea(dir: &std::path::Path) -> Network {
+    let mut net = Network::new();
+    let feed = net.add_feed(FeedKind::SyntheaCsv, "synthea_csv");
+    let prov = Provenance { org: None, feed };
+    let rows = |name: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let mut r = csv::Reader::from_path(dir.join(name)).unwrap();
+        let headers = r.headers().unwrap().clone();
+        r.records()
+            .map(|rec| {
+                let rec = rec.unwrap();
+                headers
+                    .iter()
+                    .zip(rec.iter())
+                    .map(|(h, v)| (h.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect()
+    };
+    let ts = |s: &str| Timestamp::parse_iso(s);
+    for r in rows("organizations.csv") {
+        let id = net.intern(&r["Id"]);
+        net.upsert_organization(
+            &r["Id"],
+            Organization {
+                id,
+                name: None,
+                kind: OrgKind::Other,
+                identifiers: vec![],
+                provenance: prov,
+            },
+        );
+    }
+    for r in rows("providers.csv") {
+        let id = net.intern(&r["Id"]);
+        let org = net.organization_by_key(&r["ORGANIZATION"]);
+        let role = if r["SPECIALITY"] == "GENERAL PRACTICE" {
+            PractitionerRole::Pcp
+        } else {
+            PractitionerRole::Specialist
+        };
+        net.upsert_practitioner(
+            &r["Id"],
+            Practitioner {
+                id,
+                role,
+                specialty: None,
+                org,
+                identifiers: vec![],
+                provenance: prov,
+            },
+        );
+    }
+    for r in rows("patients.csv") {
+        net.upsert_patient(
+            &PatientInput {
+                id: &r["Id"],
+                birth_date: ts(&r["BIRTHDATE"]),
+                sex: Sex::parse(&r["GENDER"]),
+                death_date: ts(&r["DEATHDATE"]),
+                ..Default::default()
+            },
+            prov,
+        );
+    }
+    for r in rows("encounters.csv") {
+        let p = net.patient_by_id(&r["PATIENT"]).unwrap();
+        let setting = match r["ENCOUNTERCLASS"].as_str() {
+            "wellness" => Setting::Wellness,
+            "ambulatory" | "outpatient" | "urgentcare" => Setting::Ambulatory,
+            "emergency" => Setting::Emergency,
+            "inpatient" => Setting::Inpatient,
+            "snf" => Setting::Snf,
+            "hospice" => Setting::Hospice,
+            "home" => Setting::HomeHealth,
+            "virtual" => Setting::Virtual,
+            _ => Setting::Other,
+        };
+        let id = net.intern(&r["Id"]);
+        let org = net.organization_by_key(&r["ORGANIZATION"]);
+        let practitioner = net.practitioner_by_key(&r["PROVIDER"]);
+        let type_code = net.code(CodeSystem::Snomed, &r["CODE"]);
+        net.upsert_encounter(
+            &r["Id"],
+            Encounter {
+                id,
+                patient: p,
+                setting,
+                start: ts(&r["START"]).unwrap(),
+                end: ts(&r["STOP"]),
+                org,
+                practitioner,
+                admission_type: AdmissionType::Unknown,
+                disposition: Disposition::Unknown,
+                type_code,
+                provenance: prov,
+            },
+        );
+    }
+    for r in rows("conditions.csv") {
+        let p = net.patient_by_id(&r["PATIENT"]).unwrap();
+        let code = net.code(CodeSystem::Snomed, &r["CODE"]).unwrap();
+        net.add_condition(Condition {
+            patient: p,
+            encounter: net.encounter_by_key(&r["ENCOUNTER"]),
+            code,
+            display: None,
+            onset: ts(&r["START"]),
+            abatement: ts(&r["STOP"]),
+            category: ConditionCategory::EncounterDiagnosis,
+            provenance: prov,
+        });
+    }
+    for r in rows("observations.csv") {
+        let p = net.patient_by_id(&r["PATIENT"]).unwrap();
+        let code = net.code(CodeSystem::Loinc, &r["CODE"]).unwrap();
+        let value = match r["VALUE"].parse::<f64>() {
+            Ok(v) if r["TYPE"] == "numeric" => ObsValue::Number(v),
+            _ => ObsValue::None,
+        };
+        net.add_observation(Observation {
+            patient: p,
+            encounter: net.encounter_by_key(&r["ENCOUNTER"]),
+            code,
+            value,
+            unit: None,
+            time: ts(&r["DATE"]),
+            performer: None,
+            provenance: prov,
+        });
+    }
+    for r in rows("procedures.csv") {
+        let p = net.patient_by_id(&r["PATIENT"]).unwrap();
+        let code = net.code(CodeSystem::Snomed, &r["CODE"]).unwrap();
+        net.add_procedure(Procedure {
+            patient: p,
+            encounter: net.encounter_by_key(&r["ENCOUNTER"]),
+            code,
+            display: None,
+            time: ts(&r["START"]),
+            kind: ProcedureKind::Performed,
+            practitioner: None,
+            org: None,
+            provenance: prov,
+        });
+    }
+    net
+}
+
+#[test]
+fn synthea_sample_measures_match_an_independent_count() {
+    let dir = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/synthea_csv"
+    ));
+    if !dir.is_dir() {
+        eprintln!("skipping: {} is missing", dir.display());
+        return;
+    }
+    let net = load_synthea(dir);
+    let set = MeasureSet::embedded();
+    // Data ends 2024-04-12, so the default period is 2023. Expected numbers were counted with a
+    // short python3 script over the CSV files (csv module) applying the documented rules:
+    // diabetes SNOMED 44054006 active in 2023, age 18-75 on 2023-12-31, an office-class encounter
+    // in 2023, alive, no hospice: one patient (4237be97, born 1973-12-30), whose latest 2023
+    // HbA1c (LOINC 4548-4) is 8.7 % on 2023-02-06: not above 9, not below 8. No woman is 52-74
+    // (the oldest is 50). Two patients are 45-75 with a 2023 visit (4237be97 and 49abcfcc), and
+    // neither has a colonoscopy (SNOMED 73761001) in 2014-2023. Nobody has hypertension.
+    let table = net.measures_table(&set, None, &[]).unwrap();
+    assert_eq!(network(&table, "hba1c_poor_control"), (1, 0));
+    assert_eq!(network(&table, "hba1c_under_8"), (1, 0));
+    assert_eq!(network(&table, "breast_cancer_screening"), (0, 0));
+    assert_eq!(network(&table, "colorectal_cancer_screening"), (2, 0));
+    assert_eq!(network(&table, "bp_controlled"), (0, 0));
+    let ex = net
+        .explain_measure(
+            &set,
+            "4237be97-a13d-18b8-6e01-df3ee076675f",
+            "hba1c_under_8",
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (ex.period_start.as_str(), ex.period_end.as_str()),
+        ("2023-01-01", "2023-12-31")
+    );
+    assert!(ex.in_denominator && !ex.in_numerator);
+    assert_eq!(ex.gap.as_deref(), Some("last HbA1c 8.7 % on 2023-02-06"));
+    // Attribution (same script): every one of the 11 patients had an office-class encounter with
+    // a GENERAL PRACTICE provider in 2022-2023, so all are step 1. Ten are alive at the end of
+    // 2023 and they had one ED encounter in 2023: 1 per 10 patients = 100 per 1,000.
+    let att = net.attribution_table(&AttributionOptions {
+        period_end: Some(t("2023-12-31")),
+        ..Default::default()
+    });
+    let Some(Column::Str(method)) = att.column("method") else {
+        panic!()
+    };
+    assert_eq!(method.len(), 11);
+    assert!(method.iter().all(|m| m.as_deref() == Some("step1")));
+    assert_eq!(
+        row(&table, "ed_visits_per_1000", "network", "network").map(|r| (r.0, r.1, r.2)),
+        Some((10, 1, Some(100.0)))
+    );
+}
