@@ -432,14 +432,29 @@ fn blood_pressure_lowest_of_the_most_recent_day() {
     let p = b.patient("old", "1939-06-01", Sex::Male);
     b.cond(p, CodeSystem::Icd10Cm, "I10", "2000-01-01");
     b.visit(p, "drA", "2025-02-01");
+    // CMS165: hypertension must begin before July 1 of the period (first six months).
+    let p = b.patient("onset_june", "1960-01-01", Sex::Female);
+    b.cond(p, CodeSystem::Snomed, "59621000", "2025-06-30");
+    b.visit(p, "drA", "2025-08-01");
+    let p = b.patient("onset_july", "1960-01-01", Sex::Female);
+    b.cond(p, CodeSystem::Snomed, "59621000", "2025-07-01");
+    b.visit(p, "drA", "2025-08-01");
     // Pregnant in the period: excluded.
     let p = htn(&mut b, "pregnant");
     b.cond(p, CodeSystem::Snomed, "72892002", "2025-03-01");
 
     let set = MeasureSet::embedded();
     let table = b.net.measures_table(&set, period(), &[]).unwrap();
-    // Denominator: lowest, recent_high, ed_ignored, boundary, no_bp = 5; controlled: lowest, ed_ignored.
-    assert_eq!(network(&table, "bp_controlled"), (5, 2));
+    // Denominator: lowest, recent_high, ed_ignored, boundary, no_bp, onset_june = 6;
+    // controlled: lowest, ed_ignored.
+    assert_eq!(network(&table, "bp_controlled"), (6, 2));
+    let ex = b
+        .net
+        .explain_measure(&set, "onset_july", "bp_controlled", period())
+        .unwrap();
+    assert!(ex.population.iter().any(|s| s
+        == "not eligible: no hypertension diagnosis active in or before the period and begun \
+            before 2025-07-01"));
     assert_eq!(
         gap_of(&b.net, &set, "recent_high", "bp_controlled").as_deref(),
         Some("last BP 152/94 on 2025-05-10")
@@ -1224,4 +1239,60 @@ fn synthea_sample_measures_match_an_independent_count() {
         row(&table, "ed_visits_per_1000", "network", "network").map(|r| (r.0, r.1, r.2)),
         Some((10, 1, Some(100.0)))
     );
+}
+
+#[test]
+fn frailty_with_advanced_illness_excludes_from_66_and_palliative_care_at_any_age() {
+    let mut b = B::new();
+    let frail = |b: &mut B, id: &str, birth: &str| {
+        let p = b.diabetic(id, birth, "drA");
+        // Frailty (R54) in the period and heart failure (I50.9) in the year before it.
+        let e = b.visit(p, "drA", "2025-04-04");
+        let code = b.net.code(CodeSystem::Icd10Cm, "R54").unwrap();
+        b.net.add_diagnosis(Diagnosis {
+            encounter: e,
+            code,
+            principal: true,
+        });
+        b.cond(p, CodeSystem::Icd10Cm, "I50.9", "2024-03-03");
+        p
+    };
+    frail(&mut b, "frail70", "1955-01-01"); // 70: excluded
+    frail(&mut b, "frail60", "1965-01-01"); // 60: the rule starts at 66, stays in
+    // Frailty without advanced illness at 70: stays in.
+    let p = b.diabetic("frail_only", "1955-01-01", "drA");
+    let e = b.visit(p, "drA", "2025-04-04");
+    let code = b.net.code(CodeSystem::Icd10Cm, "R54").unwrap();
+    b.net.add_diagnosis(Diagnosis {
+        encounter: e,
+        code,
+        principal: true,
+    });
+    // Palliative care encounter diagnosis (Z51.5) in the period at 50: excluded.
+    let p = b.diabetic("palliative", "1975-01-01", "drA");
+    let e = b.visit(p, "drA", "2025-05-05");
+    let code = b.net.code(CodeSystem::Icd10Cm, "Z51.5").unwrap();
+    b.net.add_diagnosis(Diagnosis {
+        encounter: e,
+        code,
+        principal: false,
+    });
+    let set = MeasureSet::embedded();
+    let table = b.net.measures_table(&set, period(), &[]).unwrap();
+    // Denominator: frail60, frail_only; no HbA1c, so both are poor control.
+    assert_eq!(network(&table, "hba1c_poor_control"), (2, 2));
+    let ex = b
+        .net
+        .explain_measure(&set, "frail70", "hba1c_poor_control", period())
+        .unwrap();
+    assert_eq!(ex.exclusions.len(), 1);
+    assert!(ex.exclusions[0].starts_with(
+        "frailty_advanced_illness: encounter diagnosis ICD-10-CM R54 on 2025-04-04 and condition \
+         ICD-10-CM I509 on 2024-03-03"
+    ));
+    let ex = b
+        .net
+        .explain_measure(&set, "palliative", "hba1c_poor_control", period())
+        .unwrap();
+    assert!(ex.exclusions[0].starts_with("palliative_care:"));
 }

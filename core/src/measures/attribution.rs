@@ -107,18 +107,20 @@ impl Attribution {
     }
 }
 
-/// `day` minus `months` calendar months (day of month clamped to the month's length).
+/// `t` minus `months` calendar months (day of month clamped to the month's length).
 pub fn months_before(t: Timestamp, months: u32) -> Timestamp {
+    add_months(t, -(months as i64))
+}
+
+/// `t` plus `months` calendar months (negative goes back; day clamped to the month's length).
+pub fn add_months(t: Timestamp, months: i64) -> Timestamp {
     let (y, m, d) = t.ymd();
-    let total = y * 12 + (m as i64 - 1) - months as i64;
+    let total = y * 12 + (m as i64 - 1) + months;
     let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
-    let mut day = d;
-    loop {
-        if let Some(ts) = Timestamp::from_ymd(ny, nm, day) {
-            return ts;
-        }
-        day -= 1;
-    }
+    (1..=d)
+        .rev()
+        .find_map(|day| Timestamp::from_ymd(ny, nm, day))
+        .unwrap_or(t)
 }
 
 impl Network {

@@ -77,6 +77,10 @@ pub struct PopulationDef {
     /// begun before it and not resolved before it starts (registry conditions).
     #[serde(default)]
     pub conditions: Vec<String>,
+    /// The condition must have started before the period start plus this many months (CMS165:
+    /// hypertension starting before or in the first six months of the period).
+    #[serde(default)]
+    pub condition_onset_within_months: Option<u32>,
     /// Require an office visit (ambulatory, wellness or virtual encounter) in the period, the
     /// eCQMs' "qualifying encounter" (stand-in for enrolment, which the model does not carry).
     #[serde(default)]

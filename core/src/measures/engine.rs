@@ -34,7 +34,7 @@
 //! practitioner). Unattributed patients count at network and organisation level only.
 //! Rank and percentile compare the entities of one level (see [`peer_ranks`]).
 
-use super::attribution::{Attribution, AttributionOptions, months_before};
+use super::attribution::{Attribution, AttributionOptions, add_months, months_before};
 use super::codes::Classifier;
 use super::definition::*;
 use crate::code::CodeSystem;
@@ -469,15 +469,22 @@ impl<'a> Evaluator<'a> {
             .find(|f| f.mask & bit != 0 && f.start <= to && f.end >= from)
     }
 
-    /// Registry diagnosis "active during the period or before" (see module docs).
-    fn registry_fact<'c>(&self, ctx: &'c PatientCtx, bit: u64) -> Option<&'c Fact> {
+    /// Registry diagnosis "active during the period or before" (see module docs), begun before
+    /// `onset_before` (a day) when given.
+    fn registry_fact<'c>(
+        &self,
+        ctx: &'c PatientCtx,
+        bit: u64,
+        onset_before: Option<i64>,
+    ) -> Option<&'c Fact> {
         let p = self.period;
         let year_before = self.year_before;
+        let last = onset_before.map_or(p.end_day, |d| (d - 1).min(p.end_day));
         ctx.facts.iter().find(|f| {
             f.mask & bit != 0
                 && match f.kind {
-                    FactKind::Condition => f.start <= p.end_day && f.end >= p.start_day,
-                    _ => f.start <= p.end_day && f.end >= year_before,
+                    FactKind::Condition => f.start <= last && f.end >= p.start_day,
+                    _ => f.start <= last && f.end >= year_before,
                 }
         })
     }
@@ -550,8 +557,11 @@ impl<'a> Evaluator<'a> {
         }
         if !pop.conditions.is_empty() {
             let mut any = None;
+            let onset_before = pop
+                .condition_onset_within_months
+                .map(|n| add_months(self.period.start(), n as i64).day());
             for c in &pop.conditions {
-                if let Some(f) = self.registry_fact(ctx, self.bit(c)) {
+                if let Some(f) = self.registry_fact(ctx, self.bit(c), onset_before) {
                     any = Some((c, f));
                     break;
                 }
@@ -566,8 +576,10 @@ impl<'a> Evaluator<'a> {
                 None => {
                     ok = false;
                     note(&mut trace, &|| {
+                        let begun = onset_before
+                            .map_or(String::new(), |d| format!(" and begun before {}", date(d)));
                         format!(
-                            "not eligible: no {} diagnosis active in or before the period",
+                            "not eligible: no {} diagnosis active in or before the period{begun}",
                             pop.conditions.join(" / ")
                         )
                     });
@@ -1021,7 +1033,6 @@ type Gap = (PatientIdx, usize, String);
 
 /// Evaluation of a whole set: sums per measure, plus care gaps when asked.
 struct Run {
-    period: Period,
     sums: Vec<Sums>,
     gaps: Vec<Gap>,
 }
@@ -1198,7 +1209,7 @@ impl Network {
                 _ => {}
             }
         }
-        Ok(Run { period, sums, gaps })
+        Ok(Run { sums, gaps })
     }
 
     /// Every measure of `set` per level: columns measure_id, level, entity_id, denominator,
@@ -1314,7 +1325,6 @@ impl Network {
         let mut run = self.run_measures(set, period, external, true)?;
         // Patient order, then measure order (event gaps keep their time order).
         run.gaps.sort_by_key(|g| (g.0, g.1));
-        let _ = run.period;
         let n = run.gaps.len();
         let (mut pid, mut mid, mut reason) = (
             Vec::with_capacity(n),
