@@ -255,12 +255,16 @@ pub struct MeasureSet {
 
 static DEFAULT_JSON: &str = include_str!("../../data/measures/default.json");
 
+/// Parsed once. The embedded file is checked by a unit test; a failure here is a build defect.
+static EMBEDDED: once_cell::sync::Lazy<MeasureSet> = once_cell::sync::Lazy::new(|| {
+    MeasureSet::from_json(DEFAULT_JSON.as_bytes(), "core/data/measures/default.json")
+        .unwrap_or_else(|e| panic!("embedded measure set is invalid: {e}"))
+});
+
 impl MeasureSet {
     /// The default measure set shipped with the library.
     pub fn embedded() -> MeasureSet {
-        // The embedded file is checked by a unit test; a failure here is a build defect.
-        MeasureSet::from_json(DEFAULT_JSON.as_bytes(), "core/data/measures/default.json")
-            .unwrap_or_else(|e| panic!("embedded measure set is invalid: {e}"))
+        EMBEDDED.clone()
     }
 
     /// Parses and checks a measure file; any problem rejects the whole file.

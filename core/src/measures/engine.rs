@@ -9,14 +9,20 @@
 //!    or begun before it*: a condition whose onset is on or before the period end and which is not
 //!    resolved before the period starts, or an encounter diagnosis / coded fact dated in the
 //!    period or the year before it (the eCQM "diagnosis overlapping the period" plus the HEDIS
-//!    claims look-back of one prior year); optionally an office visit in the period (the eCQM
-//!    qualifying encounter) and attribution.
+//!    claims look-back of one prior year), optionally begun within the first `n` months of the
+//!    period (CMS165: six); optionally an office visit in the period (the eCQM qualifying
+//!    encounter) and attribution. SNOMED CT conditions match ICD-10-CM code sets through the
+//!    crosswalk (see `codes.rs`).
 //! 2. **Exclusions**, each a code set (optionally AND a second one), care setting or discharge
 //!    disposition in a window, optionally only from an age.
 //! 3. **Numerator**: a lab value (most recent in the period, compared with a threshold; missing may
 //!    count, for inverse measures), the representative blood pressure of the most recent reading
 //!    day (lowest systolic and lowest diastolic of that day; readings from ED or inpatient
-//!    encounters ignored, CMS165), or a screening test inside its look-back.
+//!    encounters ignored, CMS165), or a screening test (performed procedure, report or result;
+//!    an order alone does not count) inside its look-back.
+//!
+//! Patients are evaluated in parallel chunks (one per core, `std::thread::scope`), each with its
+//! own code memo; the sums are merged in chunk order, so results do not depend on the split.
 //!
 //! Event measures come from the continuum engine: index stays discharged in the period
 //! ([`Network::index_stays_with`]) and discharges in the period ([`Network::followups_with`]).
