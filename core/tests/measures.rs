@@ -1296,3 +1296,48 @@ fn frailty_with_advanced_illness_excludes_from_66_and_palliative_care_at_any_age
         .unwrap();
     assert!(ex.exclusions[0].starts_with("palliative_care:"));
 }
+
+#[test]
+fn large_populations_split_over_threads_give_exact_sums_and_ordered_gaps() {
+    // 25,000 patients (above the 20,000 threshold for parallel evaluation): every patient has
+    // hypertension and a visit; patient i has BP 150/80 when i % 4 == 0, else 120/80.
+    let mut b = B::new();
+    let n = 25_000;
+    let code = b.net.code(CodeSystem::Snomed, "59621000").unwrap();
+    for i in 0..n {
+        let p = b.patient(&format!("q{i:05}"), "1960-01-01", Sex::Male);
+        b.net.add_condition(Condition {
+            patient: p,
+            encounter: None,
+            code,
+            display: None,
+            onset: Some(t("2019-01-01")),
+            abatement: None,
+            category: ConditionCategory::ProblemList,
+            provenance: b.prov,
+        });
+        b.visit(p, if i % 2 == 0 { "drA" } else { "drB" }, "2025-02-01");
+        let sys = if i % 4 == 0 { 150.0 } else { 120.0 };
+        b.bp(p, sys, 80.0, "2025-06-01T09:00");
+    }
+    let set = MeasureSet::embedded();
+    let table = b.net.measures_table(&set, period(), &[]).unwrap();
+    // Uncontrolled: i % 4 == 0, 6,250 patients, all of them drA's (even i).
+    assert_eq!(network(&table, "bp_controlled"), (25_000, 18_750));
+    assert_eq!(
+        row(&table, "bp_controlled", "practitioner", "drA").map(|r| (r.0, r.1)),
+        Some((12_500, 6_250))
+    );
+    assert_eq!(
+        row(&table, "bp_controlled", "practitioner", "drB").map(|r| (r.0, r.1)),
+        Some((12_500, 12_500))
+    );
+    let bp_gaps: Vec<String> = gaps(&b.net, &set)
+        .into_iter()
+        .filter(|g| g.1 == "bp_controlled")
+        .map(|g| g.0)
+        .collect();
+    assert_eq!(bp_gaps.len(), 6_250);
+    let expected: Vec<String> = (0..n).step_by(4).map(|i| format!("q{i:05}")).collect();
+    assert_eq!(bp_gaps, expected);
+}
