@@ -1277,8 +1277,27 @@ fn frailty_with_advanced_illness_excludes_from_66_and_palliative_care_at_any_age
         code,
         principal: false,
     });
+    // Discharged from hospital to hospice in the period: excluded by the hospice disposition.
+    let p = b.diabetic("to_hospice", "1975-01-01", "drA");
+    b.enc(
+        p,
+        Setting::Inpatient,
+        "H1",
+        None,
+        "2025-10-01",
+        Some("2025-10-05"),
+        Disposition::Hospice,
+    );
     let set = MeasureSet::embedded();
     let table = b.net.measures_table(&set, period(), &[]).unwrap();
+    let ex = b
+        .net
+        .explain_measure(&set, "to_hospice", "hba1c_poor_control", period())
+        .unwrap();
+    assert_eq!(
+        ex.exclusions,
+        ["hospice: discharged to hospice on 2025-10-05".to_string()]
+    );
     // Denominator: frail60, frail_only; no HbA1c, so both are poor control.
     assert_eq!(network(&table, "hba1c_poor_control"), (2, 2));
     let ex = b
