@@ -31,10 +31,14 @@ impl Hasher for FxHasher {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
     /// The multiply leaves the low bits depending on the low input bits only, and hash tables
-    /// index by the low bits: rotate the well-mixed high bits down (as rustc-hash 2 does), or
+    /// index by the low bits: mix the high bits down, or
     /// ids like `P0000001`..`P0999999`, which differ in their high bytes, all collide.
     fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
+        // A MurmurHash3 fmix64 finaliser spreads the well-mixed high bits down.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
 }
 

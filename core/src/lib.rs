@@ -14,6 +14,7 @@ pub mod error;
 pub mod hl7;
 pub mod ingest;
 pub mod intern;
+pub mod measures;
 pub mod model;
 pub mod network;
 pub mod report;
