@@ -19,8 +19,9 @@ pub mod model;
 pub mod network;
 pub mod report;
 pub mod report_html;
-pub mod synthetic;
 pub mod risk;
+pub mod session;
+pub mod synthetic;
 pub mod table;
 pub mod time;
 
@@ -37,3 +38,4 @@ pub use time::Timestamp;
 /// The library version (Cargo package version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use report::NetworkReport;
+pub use session::Session;

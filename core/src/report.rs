@@ -4,9 +4,13 @@
 use crate::continuum::{
     FollowupPolicy, FollowupSummary, ReadmissionPolicy, ReadmissionSummary, TransitionSummary,
 };
+use crate::ddi::{DdiSummary, Kb};
+use crate::duptest::{DuplicateSummary, Rules};
 use crate::ingest::IngestReport;
+use crate::measures::{MeasureResult, MeasureSet};
 use crate::model::Setting;
 use crate::network::{Counts, Network};
+use crate::risk::RiskSummary;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -49,13 +53,39 @@ pub struct NetworkReport {
     pub followup_30d: FollowupSummary,
     pub transitions: TransitionSummary,
     pub utilisation: Utilisation,
-    /// Drug interactions and therapeutic duplications with the embedded KB.
-    pub drug_interactions: crate::ddi::DdiSummary,
+    /// Risk tiers (the care-management pyramid), registries, HCC and LACE.
+    pub risk: RiskSummary,
+    /// Tests repeated inside their minimum retest interval, across organisations.
+    pub duplicate_tests: DuplicateSummary,
+    /// Drug interactions and therapeutic duplications with the session's KB.
+    pub drug_interactions: DdiSummary,
+    /// The measurement period of `measures` (ISO dates), `None` without dated data.
+    pub measures_period: Option<(String, String)>,
+    /// Network-level quality measures over `measures_period`.
+    pub measures: Vec<MeasureResult>,
 }
 
 impl NetworkReport {
-    /// Builds the report; `loads` are the ingest reports by source kind (`fhir`, `synthea_csv`...).
+    /// Builds the report with the embedded knowledge bases; `loads` are the ingest reports by
+    /// source kind (`fhir`, `synthea_csv`...).
     pub fn build(net: &Network, loads: &[(String, IngestReport)]) -> NetworkReport {
+        NetworkReport::build_with(
+            net,
+            loads,
+            Kb::embedded(),
+            Rules::embedded(),
+            &MeasureSet::embedded(),
+        )
+    }
+
+    /// Builds the report against the given drug KB, duplicate-test rules and measure set.
+    pub fn build_with(
+        net: &Network,
+        loads: &[(String, IngestReport)],
+        kb: &Kb,
+        rules: &Rules,
+        measure_set: &MeasureSet,
+    ) -> NetworkReport {
         let mut ingest: BTreeMap<String, IngestSummary> = BTreeMap::new();
         for (kind, rep) in loads {
             let s = ingest.entry(kind.clone()).or_default();
@@ -127,6 +157,17 @@ impl NetworkReport {
             .copied()
             .unwrap_or(0);
         let admissions = net.stays().len();
+        let measures_period = net.measurement_period(None).ok();
+        let measures = match &measures_period {
+            Some(p) => {
+                let external = [
+                    net.duplicate_test_flags(rules, *p),
+                    net.ddi_exposure_flags(kb, *p),
+                ];
+                net.measures_summary(measure_set, Some((p.start(), p.end())), &external)
+            }
+            None => Vec::new(),
+        };
         NetworkReport {
             counts: net.counts(),
             organizations_by_kind,
@@ -142,7 +183,13 @@ impl NetworkReport {
                 admissions_per_1000_per_year: per_1000(admissions),
                 encounters_by_setting,
             },
-            drug_interactions: net.drug_interaction_summary(crate::ddi::Kb::embedded()),
+            risk: net.risk_summary(),
+            duplicate_tests: net.duplicate_test_summary(rules),
+            drug_interactions: net.drug_interaction_summary(kb),
+            measures_period: measures_period
+                .as_ref()
+                .map(|p| (p.start().date_string(), p.end().date_string())),
+            measures,
         }
     }
 
@@ -259,6 +306,58 @@ impl NetworkReport {
             d.unmapped_orders,
             d.medication_orders_checked
         );
+        let r = &self.risk;
+        let tiers: Vec<String> = r.tiers.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(
+            s,
+            "\nRisk tiers (by {}): {}",
+            r.tier_score,
+            tiers.join(", ")
+        );
+        let regs: Vec<String> = r
+            .registries
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let _ = writeln!(s, "  registries: {}", regs.join(", "));
+        let _ = writeln!(
+            s,
+            "  HCC V28 mean {}  ({} patients scored)   LACE >= 10: {} of {} stays",
+            r.mean_hcc_v28
+                .map_or("-".to_string(), |m| format!("{m:.3}")),
+            r.with_hcc_score,
+            r.lace_high,
+            r.stays_scored
+        );
+        let t = &self.duplicate_tests;
+        let _ = writeln!(
+            s,
+            "\nDuplicate tests {} ({} cross-organisation, {} same organisation); avoidable cost {:.0} {}",
+            t.count, t.cross_org, t.same_org, t.estimated_avoidable_cost, t.currency
+        );
+        let mut fam: Vec<(&String, &usize)> = t.by_family.iter().collect();
+        fam.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (k, v) in fam.iter().take(8) {
+            let _ = writeln!(s, "  {k:<28} {v}");
+        }
+        match &self.measures_period {
+            Some((a, b)) => {
+                let _ = writeln!(s, "\nQuality measures, {a} to {b} (network level)");
+            }
+            None => {
+                let _ = writeln!(s, "\nQuality measures: no dated data");
+            }
+        }
+        for m in &self.measures {
+            let _ = writeln!(
+                s,
+                "  {:<30} {:>8} / {:<8} {}",
+                m.id,
+                m.numerator,
+                m.denominator,
+                m.rate.map_or("-".to_string(), |r| format!("{r:.3}"))
+            );
+        }
         s
     }
 }

@@ -11,6 +11,7 @@ use crate::alert::{Alert, Severity};
 use crate::code::CodeSystem;
 use crate::error::{CinError, Result};
 use crate::intern::FxHashMap;
+use crate::measures::{ExternalMeasureInput, Period};
 use crate::model::*;
 use crate::network::Network;
 use crate::table::{Column, Table};
@@ -354,6 +355,38 @@ impl Network {
             .with("prescriber_org_b", Column::Str(ob))
     }
 
+    /// Per-patient flags of the `ddi_exposure_rate` measure: in the denominator, a patient with a
+    /// medication active on some day of `period`; in the numerator, one whose interacting pair
+    /// (as in [`Network::drug_interactions_table`]) was taken together on a day of `period`.
+    pub fn ddi_exposure_flags(&self, kb: &Kb, period: Period) -> ExternalMeasureInput {
+        let out = sweep(self, kb);
+        let overlaps = |from: i64, to: i64| from <= period.end_day && to >= period.start_day;
+        let mut exposed = vec![false; self.patients.len()];
+        for r in &out.rows {
+            if overlaps(r.from_day, r.to_day) {
+                exposed[r.patient.idx()] = true;
+            }
+        }
+        let mut per_patient = Vec::new();
+        for &p in self.patient_list() {
+            let on_drug = self.patient_medications(p).any(|m| {
+                window(m).is_some_and(|(s, e)| {
+                    overlaps(
+                        s.map_or(i64::MIN / 4, Timestamp::day),
+                        e.map_or(i64::MAX / 4, Timestamp::day),
+                    )
+                })
+            });
+            if on_drug {
+                per_patient.push((p, true, exposed[p.idx()]));
+            }
+        }
+        ExternalMeasureInput {
+            measure_id: "ddi_exposure_rate".to_string(),
+            per_patient,
+        }
+    }
+
     /// Counts for the report (see [`DdiSummary`]).
     pub fn drug_interaction_summary(&self, kb: &Kb) -> DdiSummary {
         let out = sweep(self, kb);
@@ -437,6 +470,9 @@ struct Row {
     severity: Severity,
     org_a: Option<OrgIdx>,
     org_b: Option<OrgIdx>,
+    /// Days the pair was taken together (or within the washout): first and last.
+    from_day: i64,
+    to_day: i64,
 }
 
 struct Dup {
@@ -579,6 +615,8 @@ fn sweep(net: &Network, kb: &Kb) -> SweepOut {
                                     severity,
                                     org_a: a.org,
                                     org_b: b.org,
+                                    from_day: t,
+                                    to_day: fi.end.min(fj.end).max(t),
                                 });
                             }
                             Outcome::Suppressed => {

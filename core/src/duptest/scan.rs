@@ -6,6 +6,7 @@ use super::events::{
 };
 use super::rules::{CodeHit, Rules};
 use crate::intern::FxHashMap;
+use crate::measures::{ExternalMeasureInput, Period};
 use crate::model::{Code, OrgIdx, PatientIdx, ProcedureKind};
 use crate::network::Network;
 use crate::table::{Column, Table};
@@ -377,6 +378,36 @@ pub(crate) fn scan(net: &Network, rules: &Rules) -> ScanResult {
         res.merge(part);
     }
     res
+}
+
+impl Network {
+    /// Per-patient flags of the `duplicate_test_rate` measure: in the denominator, a patient
+    /// with a result of a known test family in `period`; in the numerator, one with a repeat
+    /// (as in [`Network::duplicate_tests_table`]) dated in `period`.
+    pub fn duplicate_test_flags(&self, rules: &Rules, period: Period) -> ExternalMeasureInput {
+        let in_period = |t: Timestamp| (period.start_day..=period.end_day).contains(&t.day());
+        let mut repeated = vec![false; self.patients.len()];
+        for r in scan(self, rules).rows {
+            if in_period(r.repeat_time) {
+                repeated[self.canonical(r.patient).idx()] = true;
+            }
+        }
+        let map = resolve_map(self, rules);
+        let resolve = |c: Code| map.get(&c).copied();
+        let range = Some((period.start(), Timestamp::from_day(period.end_day + 1)));
+        let (mut stats, mut facts) = (FactStats::default(), Vec::new());
+        let mut per_patient = Vec::new();
+        for &p in self.patient_list() {
+            collect_facts(self, p, &resolve, range, false, &mut stats, &mut facts);
+            if facts.iter().any(|f| in_period(f.time)) {
+                per_patient.push((p, true, repeated[self.canonical(p).idx()]));
+            }
+        }
+        ExternalMeasureInput {
+            measure_id: "duplicate_test_rate".to_string(),
+            per_patient,
+        }
+    }
 }
 
 /// The report's duplicate-test section.

@@ -9,8 +9,8 @@
 //! with its location. One bad record never drops its neighbours; only input that cannot be read
 //! at all (a missing directory, bytes that are not JSON) is an `Err`.
 
-pub mod synthea_csv;
 pub mod claims_tuva;
+pub mod synthea_csv;
 
 use crate::error::Location;
 use serde::Serialize;
