@@ -206,6 +206,112 @@ impl NetworkReport {
                 .map(|(k, v)| vec![k.to_string(), v.to_string()])
                 .collect::<Vec<_>>(),
         );
+        self.html_risk_and_safety(s);
+    }
+
+    fn html_risk_and_safety(&self, s: &mut String) {
+        let r = &self.risk;
+        let _ = write!(
+            s,
+            "<h2>Risk</h2><p>Tiers cut on {}. HCC V28 mean {} over {} patients; {} of {} stays with LACE &ge; 10.</p>",
+            escape(&r.tier_score),
+            r.mean_hcc_v28
+                .map_or("-".to_string(), |m| format!("{m:.3}")),
+            r.with_hcc_score,
+            r.lace_high,
+            r.stays_scored
+        );
+        // Most severe tier on top; names outside the default policy follow in their order.
+        let order = crate::risk::TierPolicy::default();
+        let mut tiers: Vec<(String, usize)> = order
+            .tier_names()
+            .iter()
+            .filter_map(|t| r.tiers.get(*t).map(|n| (t.to_string(), *n)))
+            .collect();
+        for (k, v) in &r.tiers {
+            if !tiers.iter().any(|(t, _)| t == k) {
+                tiers.push((k.clone(), *v));
+            }
+        }
+        s.push_str(&pyramid("Risk pyramid", &tiers));
+        let rows: Vec<(String, f64)> = r
+            .registries
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as f64))
+            .collect();
+        if !rows.is_empty() {
+            s.push_str(&bar_chart("Chronic-disease registries", &rows, None, false));
+        }
+
+        let d = &self.duplicate_tests;
+        let _ = write!(
+            s,
+            "<h2>Duplicate tests</h2><p>{} tests repeated inside their minimum retest interval ({} across organisations); estimated avoidable cost {:.0} {}.</p>",
+            d.count,
+            d.cross_org,
+            d.estimated_avoidable_cost,
+            escape(&d.currency)
+        );
+        let top = |m: &std::collections::BTreeMap<String, usize>| {
+            let mut v: Vec<(String, f64)> = m.iter().map(|(k, v)| (k.clone(), *v as f64)).collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.truncate(12);
+            v
+        };
+        if !d.by_family.is_empty() {
+            s.push_str(&bar_chart(
+                "Duplicates by test family",
+                &top(&d.by_family),
+                None,
+                false,
+            ));
+            s.push_str(&bar_chart(
+                "Duplicates by ordering organisation",
+                &top(&d.by_ordering_org),
+                None,
+                false,
+            ));
+        }
+
+        let i = &self.drug_interactions;
+        let _ = write!(
+            s,
+            "<h2>Drug interactions</h2><p>{} interacting pairs in {} patients ({} across organisations); {} therapeutic duplications. Knowledge base: {}.</p>",
+            i.count,
+            i.patients_with_interaction,
+            i.cross_org,
+            i.therapeutic_duplications,
+            escape(&i.kb_version)
+        );
+        if !i.by_severity.is_empty() {
+            s.push_str(&bar_chart(
+                "Interactions by severity",
+                &top(&i.by_severity),
+                None,
+                false,
+            ));
+        }
+
+        s.push_str("<h2>Quality measures</h2>");
+        if let Some((a, b)) = &self.measures_period {
+            let _ = write!(s, "<p>Network level, {} to {}.</p>", escape(a), escape(b));
+        }
+        table(
+            s,
+            &["measure", "denominator", "numerator", "rate"],
+            &self
+                .measures
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.id.clone(),
+                        m.denominator.to_string(),
+                        m.numerator.to_string(),
+                        m.rate.map_or("-".to_string(), |r| format!("{r:.3}")),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        );
     }
 }
 
@@ -227,5 +333,21 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 2);
         let p = pyramid("risk", &[("top 1%".into(), 10), ("rest".into(), 990)]);
         assert_eq!(p.matches("<rect").count(), 2);
+    }
+
+    #[test]
+    fn the_page_has_every_section() {
+        let html = crate::Session::synthetic(200, 3).report().to_html();
+        for h in [
+            "30-day readmissions",
+            "Risk pyramid",
+            "Duplicate tests",
+            "Drug interactions",
+            "Quality measures",
+            "hba1c_poor_control",
+        ] {
+            assert!(html.contains(h), "{h}");
+        }
+        assert!(html.ends_with("</html>\n"));
     }
 }
