@@ -1,0 +1,86 @@
+//! A session's real-time HL7 path runs the duplicate-test and drug-interaction checks with the
+//! session's knowledge bases.
+
+use cin_core::{AlertKind, Session};
+
+fn msg(segments: &[&str]) -> Vec<u8> {
+    let mut s = segments.join("\r");
+    s.push('\r');
+    s.into_bytes()
+}
+
+const PID: &str = "PID|1||P1^^^CLINIC^MR||DOE^JANE||19600101|F";
+
+#[test]
+fn an_order_repeating_a_recent_result_is_flagged_in_real_time() {
+    let mut s = Session::new();
+    let oru = msg(&[
+        "MSH|^~\\&|LAB|GENHOSP|CIN|CIN|20240301090000||ORU^R01|L1|P|2.5.1",
+        PID,
+        "OBR|1|900||4548-4^Hemoglobin A1c^LN|||20240301080000",
+        "OBX|1|NM|4548-4^Hemoglobin A1c^LN||7.1|%|||||F|||20240301080000",
+    ]);
+    let r = s.ingest_hl7(&oru);
+    assert!(r.ack.contains("MSA|AA"), "{}", r.ack);
+    let orm = msg(&[
+        "MSH|^~\\&|EHR|CLINIC|LAB|LAB|20240310100000||ORM^O01|O1|P|2.3",
+        PID,
+        "ORC|NW|123||||||||||77^ORDERING^DOC",
+        "OBR|1|123||4548-4^Hemoglobin A1c^LN|||20240310100000",
+    ]);
+    let r = s.ingest_hl7(&orm);
+    let dup: Vec<_> = r
+        .alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::DuplicateTest)
+        .collect();
+    assert_eq!(dup.len(), 1, "{:?}", r.alerts);
+    // The same check at order entry agrees (HL7 patients are keyed `authority|id`).
+    let direct = s
+        .check_order(
+            "CLINIC|P1",
+            "http://loinc.org",
+            "4548-4",
+            Some("2024-03-10"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(direct.len(), 1);
+    assert_eq!(direct[0].rule_id, dup[0].rule_id);
+    assert_eq!(s.loads().len(), 2);
+}
+
+#[test]
+fn a_prescription_interacting_with_another_prescribers_drug_is_flagged() {
+    let mut s = Session::new();
+    let rde = |id: &str, day: &str, drug: &str| {
+        msg(&[
+            &format!("MSH|^~\\&|EHR|CLINIC|RX|RX|{day}||RDE^O11|{id}|P|2.5"),
+            PID,
+            "ORC|NW|555||||||||||77^ORDERING^DOC",
+            &format!("RXE|^^^{day}|{drug}|1"),
+        ])
+    };
+    let r = s.ingest_hl7(&rde("R1", "20240301", "11289^Warfarin^RXNORM"));
+    assert!(
+        r.alerts
+            .iter()
+            .all(|a| a.kind != AlertKind::DrugInteraction)
+    );
+    let r = s.ingest_hl7(&rde("R2", "20240305", "5640^Ibuprofen^RXNORM"));
+    assert!(
+        r.alerts
+            .iter()
+            .any(|a| a.kind == AlertKind::DrugInteraction),
+        "{:?}",
+        r.alerts
+    );
+    // A site KB that replaces the embedded one changes the real-time answer too.
+    s.load_drug_kb(b"{}", "empty.json", true).unwrap();
+    let r = s.ingest_hl7(&rde("R3", "20240306", "5640^Ibuprofen^RXNORM"));
+    assert!(
+        r.alerts
+            .iter()
+            .all(|a| a.kind != AlertKind::DrugInteraction)
+    );
+}
