@@ -235,6 +235,9 @@ impl Session {
     /// the ACK. The load is recorded under `hl7v2`.
     pub fn ingest_hl7(&mut self, message: &[u8]) -> Hl7Result {
         let (rules, kb) = (self.rules.clone(), self.kb.clone());
+        // The message's own order is already stored when the hooks run: check against what was
+        // there the second before, or every order would repeat itself.
+        let before = |t: Timestamp| Some(Timestamp(t.0 - 1));
         let opts = Hl7Options {
             hooks: AlertHooks {
                 order_alerts: Some(Box::new(move |net, ev| {
@@ -248,7 +251,7 @@ impl Session {
                                 &pid,
                                 c.system,
                                 net.str(c.value),
-                                Some(ev.at),
+                                before(ev.at),
                                 org.as_deref(),
                             )
                             .unwrap_or_default()
@@ -265,7 +268,7 @@ impl Session {
                                 &kb,
                                 &pid,
                                 net.str(c.value),
-                                Some(ev.at),
+                                before(ev.at),
                                 org.as_deref(),
                             )
                             .unwrap_or_default()

@@ -18,8 +18,9 @@ fn an_order_repeating_a_recent_result_is_flagged_in_real_time() {
         "MSH|^~\\&|LAB|GENHOSP|CIN|CIN|20240301090000||ORU^R01|L1|P|2.5.1",
         PID,
         "OBR|1|900||4548-4^Hemoglobin A1c^LN|||20240301080000",
-        "OBX|1|NM|4548-4^Hemoglobin A1c^LN||7.1|%|||||F|||20240301080000",
+        "OBX|1|NM|4548-4^Hemoglobin A1c^LN||5.4|%|||||F|||20240301080000",
     ]);
+    // A normal result (an abnormal one may be confirmed once without an alert).
     let r = s.ingest_hl7(&oru);
     assert!(r.ack.contains("MSA|AA"), "{}", r.ack);
     let orm = msg(&[
@@ -47,7 +48,31 @@ fn an_order_repeating_a_recent_result_is_flagged_in_real_time() {
         .unwrap();
     assert_eq!(direct.len(), 1);
     assert_eq!(direct[0].rule_id, dup[0].rule_id);
+    assert_eq!(direct[0].evidence["prior_kind"], "result");
     assert_eq!(s.loads().len(), 2);
+}
+
+#[test]
+fn a_first_order_is_not_a_duplicate_of_itself() {
+    let mut s = Session::new();
+    let orm = msg(&[
+        "MSH|^~\\&|EHR|CLINIC|LAB|LAB|20240310100000||ORM^O01|O1|P|2.3",
+        PID,
+        "ORC|NW|123||||||||||77^ORDERING^DOC",
+        "OBR|1|123||4548-4^Hemoglobin A1c^LN|||20240310100000",
+    ]);
+    let r = s.ingest_hl7(&orm);
+    assert!(
+        r.alerts.iter().all(|a| a.kind != AlertKind::DuplicateTest),
+        "{:?}",
+        r.alerts
+    );
+    // The same order again a minute later is one.
+    let again = String::from_utf8(orm)
+        .unwrap()
+        .replace("20240310100000", "20240310100100");
+    let r = s.ingest_hl7(again.as_bytes());
+    assert!(r.alerts.iter().any(|a| a.kind == AlertKind::DuplicateTest));
 }
 
 #[test]
