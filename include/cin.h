@@ -26,7 +26,13 @@
 
 
 /**
- * An opaque network: one merged longitudinal record per patient and everything computed on it.
+ * Size of the `rule_id` buffers, NUL included; longer rule ids are cut at a character boundary.
+ */
+#define CIN_RULE_ID_CAPACITY 64
+
+/**
+ * An opaque network: one merged longitudinal record per patient, every load made into it and
+ * the knowledge bases it is checked against.
  */
 typedef struct CinNetwork CinNetwork;
 
@@ -35,6 +41,165 @@ typedef struct CinNetwork CinNetwork;
  * reused. A plain integer (not a C enum) so any value a caller passes back is well defined.
  */
 typedef int32_t CinStatus;
+
+/**
+ * What raised an alert: an `int32_t` in C (values append-only).
+ */
+typedef int32_t CinAlertKind;
+
+/**
+ * How urgent an alert is: an `int32_t` in C, ordered (a larger value is more urgent).
+ */
+typedef int32_t CinSeverity;
+
+/**
+ * How many alerts a check raised and the most severe of them (the first such on ties).
+ */
+typedef struct CinAlertSummary {
+  /**
+   * Number of alerts (0: `kind` is NONE, `severity` NONE, `rule_id` empty).
+   */
+  size_t count;
+  CinAlertKind kind;
+  CinSeverity severity;
+  char rule_id[CIN_RULE_ID_CAPACITY];
+} CinAlertSummary;
+
+/**
+ * The common fields of one alert, for callers without a JSON parser.
+ */
+typedef struct CinAlertInfo {
+  CinAlertKind kind;
+  CinSeverity severity;
+  /**
+   * NUL-terminated rule id (e.g. the interaction pair's id in the KB).
+   */
+  char rule_id[CIN_RULE_ID_CAPACITY];
+} CinAlertInfo;
+
+/**
+ * What one load did. Issue details (file, line or entry, field, message):
+ * `cin_network_last_ingest_json`.
+ */
+typedef struct CinIngestReport {
+  /**
+   * Records loaded (all kinds).
+   */
+  size_t loaded;
+  /**
+   * Records skipped (unknown resource types, rows with nothing usable).
+   */
+  size_t skipped;
+  /**
+   * Problems recorded (each with its location).
+   */
+  size_t issues;
+} CinIngestReport;
+
+/**
+ * Output format of `cin_network_report`: an `int32_t` in C (values append-only).
+ */
+typedef int32_t CinReportFormat;
+
+/**
+ * No alert (an empty summary).
+ */
+#define CIN_ALERT_KIND_NONE 0
+
+/**
+ * The ordered test was done (or ordered) recently, possibly elsewhere.
+ */
+#define CIN_ALERT_KIND_DUPLICATE_TEST 1
+
+/**
+ * The prescribed drug interacts with an active medication.
+ */
+#define CIN_ALERT_KIND_DRUG_INTERACTION 2
+
+/**
+ * The prescribed drug duplicates the therapy of an active medication.
+ */
+#define CIN_ALERT_KIND_THERAPEUTIC_DUPLICATION 3
+
+/**
+ * Admission notification (HL7 ADT).
+ */
+#define CIN_ALERT_KIND_ADMISSION 4
+
+/**
+ * Discharge notification (HL7 ADT).
+ */
+#define CIN_ALERT_KIND_DISCHARGE 5
+
+/**
+ * Emergency department visit notification.
+ */
+#define CIN_ALERT_KIND_ED_VISIT 6
+
+/**
+ * Admission within the readmission window of a discharge.
+ */
+#define CIN_ALERT_KIND_READMISSION 7
+
+/**
+ * No follow-up visit after a discharge.
+ */
+#define CIN_ALERT_KIND_MISSING_FOLLOWUP 8
+
+/**
+ * The patient moved to another risk tier.
+ */
+#define CIN_ALERT_KIND_RISK_TIER_CHANGE 9
+
+/**
+ * A drug the knowledge base does not know (so it could not be checked).
+ */
+#define CIN_ALERT_KIND_UNMAPPED_DRUG 10
+
+/**
+ * No alert (an empty summary).
+ */
+#define CIN_SEVERITY_NONE 0
+
+/**
+ * A notification.
+ */
+#define CIN_SEVERITY_INFO 1
+
+/**
+ * Compendium level: minor.
+ */
+#define CIN_SEVERITY_MINOR 2
+
+/**
+ * Compendium level: moderate (also an advisory duplicate test).
+ */
+#define CIN_SEVERITY_MODERATE 3
+
+/**
+ * Compendium level: major (also a duplicate test inside the hard interval).
+ */
+#define CIN_SEVERITY_MAJOR 4
+
+/**
+ * Compendium level: contraindicated.
+ */
+#define CIN_SEVERITY_CONTRAINDICATED 5
+
+/**
+ * One JSON object (the `network_report --json` output).
+ */
+#define CIN_REPORT_FORMAT_JSON 0
+
+/**
+ * Plain text for a terminal or a log.
+ */
+#define CIN_REPORT_FORMAT_TEXT 1
+
+/**
+ * One self-contained HTML page (inline CSS and SVG, no scripts).
+ */
+#define CIN_REPORT_FORMAT_HTML 2
 
 /**
  * Success.
@@ -96,7 +261,231 @@ const char *cin_version(void);
 uint32_t cin_version_number(void);
 
 /**
- * Creates an empty network. Release it with `cin_network_free`.
+ * Duplicate-test check of a new order: has this test (or one it overlaps) been resulted or
+ * ordered for the patient recently, anywhere in the network? `system` is a code system name or
+ * URI (`LOINC`, `http://loinc.org`, `CPT`, `HCPCS`, `SNOMED`; anything else is
+ * `CIN_STATUS_INVALID_INPUT`); `at_iso8601` the order time (NULL = now). An unknown patient is
+ * `CIN_STATUS_INVALID_INPUT`. `*out_json` receives a JSON array of alerts (kind, severity,
+ * message, rule_id, source, evidence), `[]` when there is nothing to say. Safe to call from
+ * many threads at once.
+ *
+ * # Safety
+ * `net` is a live handle; string arguments are NUL-terminated; `out_json` is writable.
+ */
+CinStatus cin_network_check_order(const struct CinNetwork *net,
+                                  const char *patient_id,
+                                  const char *system,
+                                  const char *code,
+                                  const char *at_iso8601,
+                                  char **out_json);
+
+/**
+ * Drug-interaction and therapeutic-duplication check of a new prescription against every
+ * medication active for the patient at `at_iso8601` (NULL = the end of the data, else now),
+ * from every organisation. `drug` is an RxCUI, an NDC or a name; a drug the KB does not know
+ * gives one `unmapped_drug` alert. Output as `cin_network_check_order`. Safe to call from many
+ * threads at once.
+ *
+ * # Safety
+ * `net` is a live handle; string arguments are NUL-terminated; `out_json` is writable.
+ */
+CinStatus cin_network_check_prescription(const struct CinNetwork *net,
+                                         const char *patient_id,
+                                         const char *drug,
+                                         const char *at_iso8601,
+                                         char **out_json);
+
+/**
+ * `cin_network_check_order` as a typed summary (count and most severe alert).
+ *
+ * # Safety
+ * As `cin_network_check_order`; `out` is writable.
+ */
+CinStatus cin_network_check_order_summary(const struct CinNetwork *net,
+                                          const char *patient_id,
+                                          const char *system,
+                                          const char *code,
+                                          const char *at_iso8601,
+                                          struct CinAlertSummary *out);
+
+/**
+ * `cin_network_check_prescription` as a typed summary (count and most severe alert).
+ *
+ * # Safety
+ * As `cin_network_check_prescription`; `out` is writable.
+ */
+CinStatus cin_network_check_prescription_summary(const struct CinNetwork *net,
+                                                 const char *patient_id,
+                                                 const char *drug,
+                                                 const char *at_iso8601,
+                                                 struct CinAlertSummary *out);
+
+/**
+ * `cin_network_check_order` into a caller array of `capacity` typed alerts, in the order of the
+ * JSON form. `*out_len` receives the number of alerts; when it exceeds `capacity` the call is
+ * `CIN_STATUS_BUFFER_TOO_SMALL` and nothing is written to `out` (NULL is allowed with
+ * `capacity` 0, to ask for the count).
+ *
+ * # Safety
+ * As `cin_network_check_order`; `out` has `capacity` writable elements; `out_len` is writable.
+ */
+CinStatus cin_network_check_order_alerts(const struct CinNetwork *net,
+                                         const char *patient_id,
+                                         const char *system,
+                                         const char *code,
+                                         const char *at_iso8601,
+                                         struct CinAlertInfo *out,
+                                         size_t capacity,
+                                         size_t *out_len);
+
+/**
+ * `cin_network_check_prescription` into a caller array of typed alerts (as
+ * `cin_network_check_order_alerts`).
+ *
+ * # Safety
+ * As `cin_network_check_prescription`; `out` has `capacity` writable elements; `out_len` is
+ * writable.
+ */
+CinStatus cin_network_check_prescription_alerts(const struct CinNetwork *net,
+                                                const char *patient_id,
+                                                const char *drug,
+                                                const char *at_iso8601,
+                                                struct CinAlertInfo *out,
+                                                size_t capacity,
+                                                size_t *out_len);
+
+/**
+ * Interactions within a list of `n` drugs (RxCUIs, NDCs or names) with the embedded
+ * knowledge base, no patient context: a JSON array of alerts.
+ *
+ * # Safety
+ * `drugs` points to `n` NUL-terminated strings; `out_json` is writable.
+ */
+CinStatus cin_check_interactions(const char *const *drugs, size_t n, char **out_json);
+
+/**
+ * As `cin_check_interactions` with the network's knowledge base (a site or vendor KB loaded
+ * with `cin_network_load_drug_kb`).
+ *
+ * # Safety
+ * `net` is a live handle; `drugs` points to `n` NUL-terminated strings; `out_json` is writable.
+ */
+CinStatus cin_network_check_interactions(const struct CinNetwork *net,
+                                         const char *const *drugs,
+                                         size_t n,
+                                         char **out_json);
+
+/**
+ * The name of an alert kind as in the JSON (`"duplicate_test"`, ...); `"none"` for
+ * `CIN_ALERT_KIND_NONE`, `"unknown"` for a value this library does not define. Static string.
+ */
+const char *cin_alert_kind_str(CinAlertKind kind);
+
+/**
+ * The name of a severity as in the JSON (`"major"`, ...); `"none"` for `CIN_SEVERITY_NONE`,
+ * `"unknown"` for a value this library does not define. Static string.
+ */
+const char *cin_severity_str(CinSeverity severity);
+
+/**
+ * Ingests one HL7 v2 message as an interface engine delivers it: the network is updated and
+ * the alerts it raises (admission, discharge, readmission, duplicate test on an order,
+ * interaction on a prescription) come back as a JSON array in `*out_alerts_json`, the HL7 ACK
+ * to send back (segments end in CR; AE/AR with the reason when the message was not usable) in
+ * `*out_ack`, and the load summary in `*out_report`. Each out-parameter may be NULL when not
+ * wanted. A message that cannot be used is not a failure of the call: it is in the ACK and the
+ * report. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `bytes` points to `len` readable bytes; each out-pointer is NULL or
+ * writable.
+ */
+CinStatus cin_network_ingest_hl7(struct CinNetwork *net,
+                                 const char *bytes,
+                                 size_t len,
+                                 char **out_alerts_json,
+                                 char **out_ack,
+                                 struct CinIngestReport *out_report);
+
+/**
+ * Loads FHIR R4 JSON from memory: a Bundle, a single resource or ndjson (one resource per
+ * line). Records that cannot be used become issues; input that is not JSON at all is
+ * `CIN_STATUS_PARSE_ERROR`. `out` may be NULL. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `bytes` points to `len` readable bytes; `out` is NULL or writable.
+ */
+CinStatus cin_network_load_fhir(struct CinNetwork *net,
+                                const char *bytes,
+                                size_t len,
+                                struct CinIngestReport *out);
+
+/**
+ * Loads HL7 v2 messages from memory (one or many; CR, LF or CRLF segment ends; MLLP framing
+ * tolerated). `out` may be NULL. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `bytes` points to `len` readable bytes; `out` is NULL or writable.
+ */
+CinStatus cin_network_load_hl7(struct CinNetwork *net,
+                               const char *bytes,
+                               size_t len,
+                               struct CinIngestReport *out);
+
+/**
+ * The last load on this handle as JSON: `{"loaded": {kind: n}, "skipped": {...}, "issues":
+ * [{"source", "location": {"source", "line", "entry", "field"}, "message"}]}`; `null` before
+ * any load.
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_last_ingest_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * Every load on this handle, in order, as a JSON array of `{"feed": kind, "report": {...}}`.
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_ingest_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * Loads a drug-interaction knowledge base (JSON, the format of `core/data/ddi/`): with
+ * `replace` it replaces the current KB (a vendor's licensed KB), otherwise it is merged into it
+ * (site additions and overrides). A malformed file is `CIN_STATUS_KNOWLEDGE_BASE_ERROR` and
+ * leaves the current KB in place. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `bytes` points to `len` readable bytes.
+ */
+CinStatus cin_network_load_drug_kb(struct CinNetwork *net,
+                                   const char *bytes,
+                                   size_t len,
+                                   bool replace);
+
+/**
+ * Replaces the duplicate-test rules with a site rule file (JSON, the format of
+ * `core/data/duptest/`). A malformed file leaves the current rules in place. Needs exclusive
+ * access.
+ *
+ * # Safety
+ * `net` is a live handle; `bytes` points to `len` readable bytes.
+ */
+CinStatus cin_network_load_duplicate_rules(struct CinNetwork *net, const char *bytes, size_t len);
+
+/**
+ * Replaces the measure set with a measure file (JSON, the format of `core/data/measures/`).
+ * A malformed file leaves the current set in place. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `bytes` points to `len` readable bytes.
+ */
+CinStatus cin_network_load_measures(struct CinNetwork *net, const char *bytes, size_t len);
+
+/**
+ * Creates an empty network with the embedded knowledge bases. Release it with
+ * `cin_network_free`.
  *
  * # Safety
  * `out` is a writable pointer.
@@ -104,12 +493,39 @@ uint32_t cin_version_number(void);
 CinStatus cin_network_new(struct CinNetwork **out);
 
 /**
- * Releases a network. NULL is a no-op. Using the handle afterwards is undefined behaviour.
+ * Creates the built-in synthetic network of `patients` patients (same seed, same network):
+ * for demos, tests and benchmarks without real data. Release it with `cin_network_free`.
+ *
+ * # Safety
+ * `out` is a writable pointer.
+ */
+CinStatus cin_network_synthetic(size_t patients, uint64_t seed, struct CinNetwork **out);
+
+/**
+ * Releases a network. NULL is a no-op. Using the handle afterwards, or freeing it while another
+ * thread still uses it, is undefined behaviour.
  *
  * # Safety
  * `net` is NULL or a handle from this library not yet freed.
  */
 void cin_network_free(struct CinNetwork *net);
+
+/**
+ * Number of merged patients (each person once). 0 for a NULL handle.
+ *
+ * # Safety
+ * `net` is NULL or a live handle.
+ */
+size_t cin_network_patient_count(const struct CinNetwork *net);
+
+/**
+ * The id of the merged patient at `index` (0 ≤ index < `cin_network_patient_count`, in
+ * first-seen order): the id it is reported under, to pass to the check functions.
+ *
+ * # Safety
+ * `net` is a live handle; `out_id` is writable.
+ */
+CinStatus cin_network_patient_id(const struct CinNetwork *net, size_t index, char **out_id);
 
 /**
  * Record counts as a JSON object (`patients`, `organizations`, `encounters`, ...).
@@ -120,7 +536,17 @@ void cin_network_free(struct CinNetwork *net);
 CinStatus cin_network_counts_json(const struct CinNetwork *net, char **out_json);
 
 /**
- * The network report (counts, ingest, readmissions, follow-up...) as one JSON object.
+ * The network report over everything loaded (counts, ingest, readmissions, follow-up, risk
+ * tiers, duplicate tests, drug interactions, measures) in `format`. A format this library does
+ * not define is `CIN_STATUS_INVALID_INPUT`.
+ *
+ * # Safety
+ * `net` is a live handle; `out` is writable.
+ */
+CinStatus cin_network_report(const struct CinNetwork *net, CinReportFormat format, char **out);
+
+/**
+ * `cin_network_report` in JSON.
  *
  * # Safety
  * `net` is a live handle; `out_json` is writable.
@@ -128,8 +554,7 @@ CinStatus cin_network_counts_json(const struct CinNetwork *net, char **out_json)
 CinStatus cin_network_report_json(const struct CinNetwork *net, char **out_json);
 
 /**
- * Readmissions within `days` of a discharge, as a JSON object of columns (see the Python
- * `Network.readmissions`).
+ * Readmissions within `days` of a discharge as JSON columns.
  *
  * # Safety
  * `net` is a live handle; `out_json` is writable.
@@ -139,13 +564,89 @@ CinStatus cin_network_readmissions_json(const struct CinNetwork *net,
                                         char **out_json);
 
 /**
- * Issue details of the last load on this handle, as a JSON array of
- * `{source, location: {source, line, entry, field}, message}`.
+ * Every quality measure at every level as JSON columns, over the period `[period_start,
+ * period_end]` (ISO-8601 dates; both NULL = the last full calendar year in the data).
  *
  * # Safety
- * `net` is a live handle; `out_json` is writable.
+ * `net` is a live handle; the period arguments are NULL or NUL-terminated; `out_json` is
+ * writable.
  */
-CinStatus cin_network_last_ingest_json(const struct CinNetwork *net, char **out_json);
+CinStatus cin_network_measures_json(const struct CinNetwork *net,
+                                    const char *period_start,
+                                    const char *period_end,
+                                    char **out_json);
+
+/**
+ * Open care gaps over the period (as `cin_network_measures_json`) as JSON columns.
+ *
+ * # Safety
+ * As `cin_network_measures_json`.
+ */
+CinStatus cin_network_care_gaps_json(const struct CinNetwork *net,
+                                     const char *period_start,
+                                     const char *period_end,
+                                     char **out_json);
+
+/**
+ * Charlson comorbidity index (Quan et al. 2005 ICD-10 codes, Quan 2011 weights, hierarchy
+ * applied) of `n_patients` patients from `n` rows: row i has the ICD-10 code `codes[i]` (with
+ * or without the dot) of patient `patient_idx[i]`. All `n_patients` scores are written
+ * (patients without rows score 0). An index not below `n_patients` is
+ * `CIN_STATUS_BUFFER_TOO_SMALL` (see `cin_charlson_sized` for the needed size); nothing is
+ * written on failure. No network; safe from any thread.
+ *
+ * # Safety
+ * `codes` and `patient_idx` point to `n` elements (each code NUL-terminated); `out_scores`
+ * points to `n_patients` writable elements.
+ */
+CinStatus cin_charlson(const char *const *codes,
+                       const uint32_t *patient_idx,
+                       size_t n,
+                       int32_t *out_scores,
+                       size_t n_patients);
+
+/**
+ * As `cin_charlson` into a buffer of `capacity` scores: `*out_len` receives the number of
+ * patients the rows reference (highest index + 1), on success and on
+ * `CIN_STATUS_BUFFER_TOO_SMALL`; that many scores are written. Pass `out_scores` NULL and
+ * `capacity` 0 to ask for the size.
+ *
+ * # Safety
+ * As `cin_charlson`; `out_scores` has `capacity` writable elements; `out_len` is writable.
+ */
+CinStatus cin_charlson_sized(const char *const *codes,
+                             const uint32_t *patient_idx,
+                             size_t n,
+                             int32_t *out_scores,
+                             size_t capacity,
+                             size_t *out_len);
+
+/**
+ * Elixhauser comorbidities as the van Walraven score (Quan et al. 2005 ICD-10 codes, van
+ * Walraven et al. 2009 weights, hierarchy applied); arguments and errors as `cin_charlson`.
+ * Scores can be negative.
+ *
+ * # Safety
+ * As `cin_charlson`.
+ */
+CinStatus cin_elixhauser(const char *const *codes,
+                         const uint32_t *patient_idx,
+                         size_t n,
+                         int32_t *out_scores,
+                         size_t n_patients);
+
+/**
+ * As `cin_charlson_sized` for the van Walraven score.
+ *
+ * # Safety
+ * As `cin_charlson_sized`.
+ */
+CinStatus cin_elixhauser_sized(const char *const *codes,
+                               const uint32_t *patient_idx,
+                               size_t n,
+                               int32_t *out_scores,
+                               size_t capacity,
+                               size_t *out_len);
 
 /**
  * A static description of a status code.

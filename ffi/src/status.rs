@@ -142,8 +142,61 @@ pub(crate) unsafe fn bytes_arg<'a>(
             Err(FfiError::null(name))
         };
     }
+    if len > isize::MAX as usize {
+        return Err(FfiError::invalid(format!(
+            "{name}: length {len} is impossible"
+        )));
+    }
     // SAFETY: the caller guarantees `len` readable bytes at `ptr`.
     Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+}
+
+/// An array of `n` NUL-terminated UTF-8 strings (`codes`, `drugs`); NULL is allowed only with
+/// `n == 0`. A NULL element or a non-UTF-8 one is reported with its row number.
+///
+/// # Safety
+/// `ptr` points to `n` readable pointers, each NULL or a NUL-terminated string.
+pub(crate) unsafe fn str_array_arg<'a>(
+    ptr: *const *const c_char,
+    n: usize,
+    name: &str,
+) -> FfiResult<Vec<&'a str>> {
+    // SAFETY: forwarded contract.
+    let ptrs = unsafe { slice_arg(ptr, n, name) }?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(n)
+        .map_err(|_| FfiError::invalid(format!("{name}: {n} rows cannot be allocated")))?;
+    for (row, p) in ptrs.iter().enumerate() {
+        if p.is_null() {
+            return Err(FfiError::null(&format!("{name}[{row}]")));
+        }
+        // SAFETY: non-null element, NUL-terminated per the contract.
+        out.push(unsafe { str_arg(*p, &format!("{name}[{row}]")) }?);
+    }
+    Ok(out)
+}
+
+/// A `(ptr, n)` array argument; NULL is allowed only with `n == 0`.
+///
+/// # Safety
+/// `ptr` points to `n` readable, initialised elements (or is NULL with `n == 0`).
+pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, n: usize, name: &str) -> FfiResult<&'a [T]> {
+    if ptr.is_null() {
+        return if n == 0 {
+            Ok(&[])
+        } else {
+            Err(FfiError::null(name))
+        };
+    }
+    if n.checked_mul(std::mem::size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
+        return Err(FfiError::invalid(format!(
+            "{name}: length {n} is impossible"
+        )));
+    }
+    // SAFETY: the caller guarantees `n` readable elements at `ptr`; size checked above.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, n) })
 }
 
 /// Hands a string to the caller (release with `cin_string_free`).
@@ -154,7 +207,17 @@ pub(crate) unsafe fn write_string(out: *mut *mut c_char, s: String) -> FfiResult
     if out.is_null() {
         return Err(FfiError::null("out"));
     }
-    let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
+    let c = match CString::new(s) {
+        Ok(c) => c,
+        // JSON escapes NUL, so only a text report could hold one; keep the rest of it.
+        Err(e) => CString::new(
+            e.into_vec()
+                .into_iter()
+                .filter(|b| *b != 0)
+                .collect::<Vec<u8>>(),
+        )
+        .unwrap_or_default(),
+    };
     // SAFETY: `out` is non-null and writable per the contract.
     unsafe { *out = c.into_raw() };
     Ok(())
