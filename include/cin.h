@@ -433,6 +433,49 @@ CinStatus cin_network_load_hl7(struct CinNetwork *net,
                                struct CinIngestReport *out);
 
 /**
+ * Loads a Synthea CSV export directory (patients.csv, encounters.csv, ...). `out` may be
+ * NULL. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `dir_path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+ */
+CinStatus cin_network_load_synthea_csv(struct CinNetwork *net,
+                                       const char *dir_path,
+                                       struct CinIngestReport *out);
+
+/**
+ * Loads a Tuva Project claims input-layer directory (medical_claim, pharmacy_claim,
+ * eligibility CSVs). `out` may be NULL. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `dir_path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+ */
+CinStatus cin_network_load_claims_tuva(struct CinNetwork *net,
+                                       const char *dir_path,
+                                       struct CinIngestReport *out);
+
+/**
+ * Loads a FHIR `.json` / `.ndjson` file or a directory of them. `out` may be NULL. Needs
+ * exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+ */
+CinStatus cin_network_load_fhir_path(struct CinNetwork *net,
+                                     const char *path,
+                                     struct CinIngestReport *out);
+
+/**
+ * Loads an HL7 v2 file or a directory of them. `out` may be NULL. Needs exclusive access.
+ *
+ * # Safety
+ * `net` is a live handle; `path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+ */
+CinStatus cin_network_load_hl7_path(struct CinNetwork *net,
+                                    const char *path,
+                                    struct CinIngestReport *out);
+
+/**
  * The last load on this handle as JSON: `{"loaded": {kind: n}, "skipped": {...}, "issues":
  * [{"source", "location": {"source", "line", "entry", "field"}, "message"}]}`; `null` before
  * any load.
@@ -536,6 +579,15 @@ CinStatus cin_network_patient_id(const struct CinNetwork *net, size_t index, cha
 CinStatus cin_network_counts_json(const struct CinNetwork *net, char **out_json);
 
 /**
+ * The latest time of any encounter or fact in the network, as ISO-8601 (`YYYY-MM-DDTHH:MM:SS`):
+ * "now" for checks replayed against a data set. An empty network is `CIN_STATUS_INVALID_INPUT`.
+ *
+ * # Safety
+ * `net` is a live handle; `out_iso8601` is writable.
+ */
+CinStatus cin_network_data_end(const struct CinNetwork *net, char **out_iso8601);
+
+/**
  * The network report over everything loaded (counts, ingest, readmissions, follow-up, risk
  * tiers, duplicate tests, drug interactions, measures) in `format`. A format this library does
  * not define is `CIN_STATUS_INVALID_INPUT`.
@@ -552,6 +604,46 @@ CinStatus cin_network_report(const struct CinNetwork *net, CinReportFormat forma
  * `net` is a live handle; `out_json` is writable.
  */
 CinStatus cin_network_report_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * Patient risk as JSON columns: patient_id, charlson, elixhauser, hcc_v28, lace, tier, ...
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_risk_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * Chronic-disease registry membership as JSON columns.
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_registries_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * LACE and HOSPITAL readmission scores per index stay as JSON columns.
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_readmission_risk_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * Duplicate tests found in the history (with the network's rules) as JSON columns.
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_duplicate_tests_json(const struct CinNetwork *net, char **out_json);
+
+/**
+ * Co-prescribed interacting drugs (with the network's KB) as JSON columns.
+ *
+ * # Safety
+ * `net` is a live handle; `out_json` is writable.
+ */
+CinStatus cin_network_drug_interactions_json(const struct CinNetwork *net, char **out_json);
 
 /**
  * Readmissions within `days` of a discharge as JSON columns.

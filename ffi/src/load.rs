@@ -103,56 +103,84 @@ pub unsafe extern "C" fn cin_network_load_hl7(
     }
 }
 
-macro_rules! path_loader {
-    ($(#[$doc:meta])* $name:ident, $method:ident, $arg:literal) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        /// `net` is a live handle; the path is a NUL-terminated string; `out` is NULL or writable.
-        #[unsafe(no_mangle)]
-        pub unsafe extern "C" fn $name(
-            net: *mut CinNetwork,
-            path: *const c_char,
-            out: *mut CinIngestReport,
-        ) -> CinStatus {
-            // SAFETY: forwarded contract.
-            unsafe {
-                load(net, out, |s| {
-                    let p = str_arg(path, $arg)?;
-                    Ok(s.$method(Path::new(p))?)
-                })
-            }
-        }
-    };
+/// Loads a Synthea CSV export directory (patients.csv, encounters.csv, ...). `out` may be
+/// NULL. Needs exclusive access.
+///
+/// # Safety
+/// `net` is a live handle; `dir_path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_load_synthea_csv(
+    net: *mut CinNetwork,
+    dir_path: *const c_char,
+    out: *mut CinIngestReport,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        load(net, out, |s| {
+            let p = str_arg(dir_path, "dir_path")?;
+            Ok(s.load_synthea_csv(Path::new(p))?)
+        })
+    }
 }
 
-path_loader!(
-    /// Loads a Synthea CSV export directory (patients.csv, encounters.csv, ...). `out` may be
-    /// NULL. Needs exclusive access.
-    cin_network_load_synthea_csv,
-    load_synthea_csv,
-    "dir_path"
-);
-path_loader!(
-    /// Loads a Tuva Project claims input-layer directory (medical_claim, pharmacy_claim,
-    /// eligibility CSVs). `out` may be NULL. Needs exclusive access.
-    cin_network_load_claims_tuva,
-    load_claims_tuva,
-    "dir_path"
-);
-path_loader!(
-    /// Loads a FHIR `.json` / `.ndjson` file or a directory of them. `out` may be NULL. Needs
-    /// exclusive access.
-    cin_network_load_fhir_path,
-    load_fhir_path,
-    "path"
-);
-path_loader!(
-    /// Loads an HL7 v2 file or a directory of them. `out` may be NULL. Needs exclusive access.
-    cin_network_load_hl7_path,
-    load_hl7_path,
-    "path"
-);
+/// Loads a Tuva Project claims input-layer directory (medical_claim, pharmacy_claim,
+/// eligibility CSVs). `out` may be NULL. Needs exclusive access.
+///
+/// # Safety
+/// `net` is a live handle; `dir_path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_load_claims_tuva(
+    net: *mut CinNetwork,
+    dir_path: *const c_char,
+    out: *mut CinIngestReport,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        load(net, out, |s| {
+            let p = str_arg(dir_path, "dir_path")?;
+            Ok(s.load_claims_tuva(Path::new(p))?)
+        })
+    }
+}
+
+/// Loads a FHIR `.json` / `.ndjson` file or a directory of them. `out` may be NULL. Needs
+/// exclusive access.
+///
+/// # Safety
+/// `net` is a live handle; `path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_load_fhir_path(
+    net: *mut CinNetwork,
+    path: *const c_char,
+    out: *mut CinIngestReport,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        load(net, out, |s| {
+            let p = str_arg(path, "path")?;
+            Ok(s.load_fhir_path(Path::new(p))?)
+        })
+    }
+}
+
+/// Loads an HL7 v2 file or a directory of them. `out` may be NULL. Needs exclusive access.
+///
+/// # Safety
+/// `net` is a live handle; `path` is a NUL-terminated UTF-8 path; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_load_hl7_path(
+    net: *mut CinNetwork,
+    path: *const c_char,
+    out: *mut CinIngestReport,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        load(net, out, |s| {
+            let p = str_arg(path, "path")?;
+            Ok(s.load_hl7_path(Path::new(p))?)
+        })
+    }
+}
 
 /// The last load on this handle as JSON: `{"loaded": {kind: n}, "skipped": {...}, "issues":
 /// [{"source", "location": {"source", "line", "entry", "field"}, "message"}]}`; `null` before

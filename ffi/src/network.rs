@@ -172,3 +172,25 @@ pub unsafe extern "C" fn cin_network_counts_json(
         unsafe { write_string(out_json, json) }
     })
 }
+
+/// The latest time of any encounter or fact in the network, as ISO-8601 (`YYYY-MM-DDTHH:MM:SS`):
+/// "now" for checks replayed against a data set. An empty network is `CIN_STATUS_INVALID_INPUT`.
+///
+/// # Safety
+/// `net` is a live handle; `out_iso8601` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_data_end(
+    net: *const CinNetwork,
+    out_iso8601: *mut *mut c_char,
+) -> CinStatus {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let s = unsafe { net_ref(net) }?;
+        let end = s
+            .network()
+            .data_end()
+            .ok_or_else(|| FfiError::invalid("the network holds no dated records"))?;
+        // SAFETY: forwarded contract.
+        unsafe { write_string(out_iso8601, end.to_string()) }
+    })
+}

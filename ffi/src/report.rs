@@ -80,48 +80,78 @@ pub unsafe extern "C" fn cin_network_report_json(
     unsafe { cin_network_report(net, CIN_REPORT_FORMAT_JSON, out_json) }
 }
 
-macro_rules! table_fn {
-    ($(#[$doc:meta])* $name:ident, $method:ident) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        /// `net` is a live handle; `out_json` is writable.
-        #[unsafe(no_mangle)]
-        pub unsafe extern "C" fn $name(
-            net: *const CinNetwork,
-            out_json: *mut *mut c_char,
-        ) -> CinStatus {
-            // SAFETY: forwarded contract.
-            unsafe { emit(net, out_json, |s| Ok(s.$method().to_json_columns())) }
-        }
-    };
+/// Patient risk as JSON columns: patient_id, charlson, elixhauser, hcc_v28, lace, tier, ...
+///
+/// # Safety
+/// `net` is a live handle; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_risk_json(
+    net: *const CinNetwork,
+    out_json: *mut *mut c_char,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe { emit(net, out_json, |s| Ok(s.risk().to_json_columns())) }
 }
 
-table_fn!(
-    /// Patient risk as JSON columns: patient_id, charlson, elixhauser, hcc_v28, lace, tier, ...
-    cin_network_risk_json,
-    risk
-);
-table_fn!(
-    /// Chronic-disease registry membership as JSON columns.
-    cin_network_registries_json,
-    registries
-);
-table_fn!(
-    /// LACE and HOSPITAL readmission scores per index stay as JSON columns.
-    cin_network_readmission_risk_json,
-    readmission_risk
-);
-table_fn!(
-    /// Duplicate tests found in the history (with the network's rules) as JSON columns.
-    cin_network_duplicate_tests_json,
-    duplicate_tests
-);
-table_fn!(
-    /// Co-prescribed interacting drugs (with the network's KB) as JSON columns.
-    cin_network_drug_interactions_json,
-    drug_interactions
-);
+/// Chronic-disease registry membership as JSON columns.
+///
+/// # Safety
+/// `net` is a live handle; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_registries_json(
+    net: *const CinNetwork,
+    out_json: *mut *mut c_char,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe { emit(net, out_json, |s| Ok(s.registries().to_json_columns())) }
+}
+
+/// LACE and HOSPITAL readmission scores per index stay as JSON columns.
+///
+/// # Safety
+/// `net` is a live handle; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_readmission_risk_json(
+    net: *const CinNetwork,
+    out_json: *mut *mut c_char,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        emit(net, out_json, |s| {
+            Ok(s.readmission_risk().to_json_columns())
+        })
+    }
+}
+
+/// Duplicate tests found in the history (with the network's rules) as JSON columns.
+///
+/// # Safety
+/// `net` is a live handle; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_duplicate_tests_json(
+    net: *const CinNetwork,
+    out_json: *mut *mut c_char,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe { emit(net, out_json, |s| Ok(s.duplicate_tests().to_json_columns())) }
+}
+
+/// Co-prescribed interacting drugs (with the network's KB) as JSON columns.
+///
+/// # Safety
+/// `net` is a live handle; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_drug_interactions_json(
+    net: *const CinNetwork,
+    out_json: *mut *mut c_char,
+) -> CinStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        emit(net, out_json, |s| {
+            Ok(s.drug_interactions().to_json_columns())
+        })
+    }
+}
 
 /// Readmissions within `days` of a discharge as JSON columns.
 ///
