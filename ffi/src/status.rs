@@ -259,3 +259,39 @@ pub unsafe extern "C" fn cin_string_free(s: *mut c_char) {
         drop(unsafe { CString::from_raw(s) });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> Option<String> {
+        let p = cin_last_error_message();
+        // SAFETY: NULL or this thread's live message.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn a_panic_becomes_a_status_and_success_clears_the_message() {
+        let st = guard(|| panic!("boom"));
+        assert_eq!(st, CIN_STATUS_PANIC);
+        let msg = last_error().unwrap();
+        assert!(msg.contains("panic") && !msg.contains("boom"), "{msg}");
+        assert_eq!(guard(|| Ok(())), CIN_STATUS_OK);
+        assert_eq!(last_error(), None);
+    }
+
+    #[test]
+    fn core_errors_keep_their_kind() {
+        let st = guard(|| Err(CinError::invalid("x").into()));
+        assert_eq!(st, CIN_STATUS_INVALID_INPUT);
+        assert_eq!(last_error().as_deref(), Some("invalid input: x"));
+    }
+
+    #[test]
+    fn strings_with_nul_lose_only_the_nul() {
+        let mut out: *mut c_char = std::ptr::null_mut();
+        unsafe { write_string(&mut out, "a\0b".to_string()) }.ok().unwrap();
+        assert_eq!(unsafe { CStr::from_ptr(out) }, c"ab");
+        unsafe { cin_string_free(out) };
+    }
+}
