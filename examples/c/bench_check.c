@@ -10,6 +10,7 @@
 #include <time.h>
 
 #define PATIENTS 2000
+#define ROUNDS 5
 
 static double now_s(void) {
     struct timespec ts;
@@ -34,34 +35,51 @@ int main(int argc, char **argv) {
         if (cin_network_patient_id(net, count, &ids[count]) != CIN_STATUS_OK) break;
     if (count != PATIENTS) rc = 1;
 
-    /* JSON form: what an EHR that shows the alert text calls. */
-    size_t alerts = 0, bytes = 0;
-    double t0 = now_s();
-    for (long i = 0; i < n && !rc; i++) {
-        char *json = NULL;
-        if (cin_network_check_prescription(net, ids[i % PATIENTS], "ibuprofen", at, &json) != CIN_STATUS_OK) {
-            rc = 1;
-            break;
-        }
-        bytes += json[1] != ']';
-        cin_string_free(json);
-    }
-    double json_s = now_s() - t0;
-
-    /* Typed form: triage without JSON. */
-    t0 = now_s();
-    for (long i = 0; i < n && !rc; i++) {
+    /* Warm-up: one check per patient builds the network's lazy indexes before timing. */
+    for (size_t i = 0; i < count && !rc; i++) {
         CinAlertSummary s;
-        if (cin_network_check_prescription_summary(net, ids[i % PATIENTS], "ibuprofen", at, &s) != CIN_STATUS_OK) {
-            rc = 1;
-            break;
-        }
-        alerts += s.count > 0;
+        rc = cin_network_check_prescription_summary(net, ids[i], "ibuprofen", at, &s) != CIN_STATUS_OK;
     }
-    double typed_s = now_s() - t0;
+
+    /* Each form is timed in ROUNDS rounds of n / ROUNDS calls, alternating, and the fastest
+     * round counts: the machine may be shared, and other work only ever slows a round down. */
+    size_t alerts = 0, bytes = 0;
+    double json_s = 1e30, typed_s = 1e30;
+    long per_round = n / ROUNDS > 0 ? n / ROUNDS : 1;
+    for (int round = 0; round < ROUNDS && !rc; round++) {
+        /* JSON form: what an EHR that shows the alert text calls. */
+        double t0 = now_s();
+        for (long i = 0; i < per_round && !rc; i++) {
+            char *json = NULL;
+            if (cin_network_check_prescription(net, ids[i % PATIENTS], "ibuprofen", at, &json) != CIN_STATUS_OK) {
+                rc = 1;
+                break;
+            }
+            bytes += json[1] != ']';
+            cin_string_free(json);
+        }
+        double t = now_s() - t0;
+        if (t < json_s) json_s = t;
+
+        /* Typed form: triage without JSON. */
+        t0 = now_s();
+        for (long i = 0; i < per_round && !rc; i++) {
+            CinAlertSummary s;
+            if (cin_network_check_prescription_summary(net, ids[i % PATIENTS], "ibuprofen", at, &s) !=
+                CIN_STATUS_OK) {
+                rc = 1;
+                break;
+            }
+            alerts += s.count > 0;
+        }
+        t = now_s() - t0;
+        if (t < typed_s) typed_s = t;
+    }
+    n = per_round;
 
     if (!rc) {
-        printf("C: %ld checks: json %.0f ns/call, typed summary %.0f ns/call\n", n, json_s * 1e9 / (double)n,
+        printf("C: %ld checks per round, best of %d: json %.0f ns/call, typed summary %.0f ns/call\n", n, ROUNDS,
+               json_s * 1e9 / (double)n,
                typed_s * 1e9 / (double)n);
         /* Both forms saw alerts on the same checks. */
         if (alerts != bytes || alerts == 0) {

@@ -4,7 +4,6 @@
 
 use crate::network::{CinNetwork, net_ref, write_out};
 use crate::status::*;
-use cin_core::alert::alerts_to_json;
 use cin_core::{Alert, AlertKind, Session, Severity};
 use std::ffi::{CStr, c_char};
 
@@ -170,7 +169,7 @@ impl Out {
     unsafe fn write(self, alerts: Vec<Alert>) -> FfiResult<()> {
         match self {
             // SAFETY: forwarded contract.
-            Out::Json(p) => unsafe { write_string(p, alerts_to_json(&alerts)) },
+            Out::Json(p) => unsafe { write_alerts_json(p, &alerts) },
             // SAFETY: forwarded contract.
             Out::Summary(p) => unsafe { write_out(p, "out", summary_of(&alerts)) },
             Out::Infos {
@@ -421,7 +420,7 @@ pub unsafe extern "C" fn cin_check_interactions(
         let kb = cin_core::Kb::embedded();
         let alerts = cin_core::check_interactions(kb, &list);
         // SAFETY: forwarded contract.
-        unsafe { write_string(out_json, alerts_to_json(&alerts)) }
+        unsafe { write_alerts_json(out_json, &alerts) }
     })
 }
 
@@ -547,5 +546,45 @@ mod tests {
         let none = summary_of(&[]);
         assert_eq!((none.count, none.kind), (0, CIN_ALERT_KIND_NONE));
         assert_eq!(none.rule_id[0], 0);
+    }
+
+    #[test]
+    fn json_through_the_abi_equals_the_core_encoding() {
+        use crate::network::{cin_network_free, cin_network_synthetic};
+        use cin_core::alert::alerts_to_json;
+        let mut h = std::ptr::null_mut();
+        assert_eq!(
+            unsafe { cin_network_synthetic(300, 7, &mut h) },
+            CIN_STATUS_OK
+        );
+        let session = unsafe { &(*h).session };
+        let net = session.network();
+        let at = net.data_end().unwrap().to_string();
+        let c_at = std::ffi::CString::new(at.as_str()).unwrap();
+        let mut with_alerts = 0;
+        for p in net.patient_list() {
+            let id = net.patient_id(*p);
+            let c_id = std::ffi::CString::new(id).unwrap();
+            let want = session
+                .check_prescription(id, "ibuprofen", Some(&at), None)
+                .unwrap();
+            with_alerts += usize::from(!want.is_empty());
+            let mut out = std::ptr::null_mut();
+            let st = unsafe {
+                cin_network_check_prescription(
+                    h,
+                    c_id.as_ptr(),
+                    c"ibuprofen".as_ptr(),
+                    c_at.as_ptr(),
+                    &mut out,
+                )
+            };
+            assert_eq!(st, CIN_STATUS_OK);
+            let got = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
+            unsafe { crate::status::cin_string_free(out) };
+            assert_eq!(got, alerts_to_json(&want));
+        }
+        assert!(with_alerts > 0, "the comparison covered some alerts");
+        unsafe { cin_network_free(h) };
     }
 }

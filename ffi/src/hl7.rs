@@ -3,7 +3,6 @@
 use crate::load::{CinIngestReport, write_report};
 use crate::network::{CinNetwork, net_mut};
 use crate::status::*;
-use cin_core::alert::alerts_to_json;
 use std::ffi::c_char;
 
 /// Ingests one HL7 v2 message as an interface engine delivers it: the network is updated and
@@ -36,7 +35,7 @@ pub unsafe extern "C" fn cin_network_ingest_hl7(
         unsafe {
             write_report(out_report, &res.report);
             if !out_alerts_json.is_null() {
-                write_string(out_alerts_json, alerts_to_json(&res.alerts))?;
+                write_alerts_json(out_alerts_json, &res.alerts)?;
             }
             if !out_ack.is_null() {
                 write_string(out_ack, res.ack)?;

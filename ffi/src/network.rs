@@ -194,3 +194,10 @@ pub unsafe extern "C" fn cin_network_data_end(
         unsafe { write_string(out_iso8601, end.to_string()) }
     })
 }
+
+impl CinNetwork {
+    /// The session behind a handle, for Rust code that links the library (benchmarks, tests).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+}

@@ -199,28 +199,76 @@ pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, n: usize, name: &str) -> Ff
     Ok(unsafe { std::slice::from_raw_parts(ptr, n) })
 }
 
-/// Hands a string to the caller (release with `cin_string_free`).
+/// Bytes in front of every string handed to C: the capacity of its allocation, so
+/// `cin_string_free` can release a string built in a growable buffer without the shrinking copy
+/// `CString::into_raw` makes (that copy was most of the C ABI's overhead on a check).
+const HEADER: usize = std::mem::size_of::<usize>();
+
+/// An empty buffer to build a string for the caller in (JSON is written straight into it).
+pub(crate) fn string_buffer(capacity: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(HEADER + capacity + 1);
+    v.resize(HEADER, 0);
+    v
+}
+
+/// Hands a buffer from [`string_buffer`] to the caller as a NUL-terminated string (release with
+/// `cin_string_free`). A NUL inside the text (never in JSON, which escapes it) is dropped.
 ///
 /// # Safety
-/// `out` is a valid pointer to write to (checked for NULL here).
-pub(crate) unsafe fn write_string(out: *mut *mut c_char, s: String) -> FfiResult<()> {
+/// `out` is NULL (an error) or writable.
+pub(crate) unsafe fn write_buffer(out: *mut *mut c_char, mut v: Vec<u8>) -> FfiResult<()> {
     if out.is_null() {
         return Err(FfiError::null("out"));
     }
-    let c = match CString::new(s) {
-        Ok(c) => c,
-        // JSON escapes NUL, so only a text report could hold one; keep the rest of it.
-        Err(e) => CString::new(
-            e.into_vec()
-                .into_iter()
-                .filter(|b| *b != 0)
-                .collect::<Vec<u8>>(),
-        )
-        .unwrap_or_default(),
-    };
-    // SAFETY: `out` is non-null and writable per the contract.
-    unsafe { *out = c.into_raw() };
+    if v.len() < HEADER {
+        return Err(FfiError::new(
+            CIN_STATUS_PANIC,
+            "string buffer without header",
+        ));
+    }
+    if v[HEADER..].contains(&0) {
+        let text: Vec<u8> = v[HEADER..].iter().copied().filter(|b| *b != 0).collect();
+        v.truncate(HEADER);
+        v.extend_from_slice(&text);
+    }
+    v.push(0);
+    let mut v = std::mem::ManuallyDrop::new(v);
+    let cap = v.capacity();
+    v[..HEADER].copy_from_slice(&cap.to_ne_bytes());
+    // SAFETY: the allocation holds at least HEADER + 1 bytes; the pointer after the header is
+    // the string, NUL-terminated. `cin_string_free` rebuilds the Vec from the header.
+    unsafe { *out = v.as_mut_ptr().add(HEADER).cast() };
     Ok(())
+}
+
+/// Hands a string to the caller (release with `cin_string_free`).
+///
+/// # Safety
+/// `out` is NULL (an error) or writable.
+pub(crate) unsafe fn write_string(out: *mut *mut c_char, s: String) -> FfiResult<()> {
+    let mut v = string_buffer(s.len());
+    v.extend_from_slice(s.as_bytes());
+    // SAFETY: forwarded contract.
+    unsafe { write_buffer(out, v) }
+}
+
+/// Alerts as a JSON array (the shape of `cin_core::alert::alerts_to_json`) written straight
+/// into a caller string.
+///
+/// # Safety
+/// `out` is NULL (an error) or writable.
+pub(crate) unsafe fn write_alerts_json(
+    out: *mut *mut c_char,
+    value: &[cin_core::Alert],
+) -> FfiResult<()> {
+    if out.is_null() {
+        return Err(FfiError::null("out"));
+    }
+    let mut v = string_buffer(128);
+    serde_json::to_writer(&mut v, value)
+        .map_err(|e| FfiError::invalid(format!("JSON encoding: {e}")))?;
+    // SAFETY: forwarded contract.
+    unsafe { write_buffer(out, v) }
 }
 
 /// A static description of a status code.
@@ -255,8 +303,13 @@ pub extern "C" fn cin_last_error_message() -> *const c_char {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cin_string_free(s: *mut c_char) {
     if !s.is_null() {
-        // SAFETY: `s` came from CString::into_raw in `write_string`.
-        drop(unsafe { CString::from_raw(s) });
+        // SAFETY: `s` came from `write_buffer`: HEADER bytes before it hold the capacity of the
+        // Vec<u8> allocation that starts there.
+        unsafe {
+            let base = s.cast::<u8>().sub(HEADER);
+            let cap = usize::from_ne_bytes(base.cast::<[u8; HEADER]>().read());
+            drop(Vec::from_raw_parts(base, 0, cap));
+        }
     }
 }
 
@@ -290,7 +343,9 @@ mod tests {
     #[test]
     fn strings_with_nul_lose_only_the_nul() {
         let mut out: *mut c_char = std::ptr::null_mut();
-        unsafe { write_string(&mut out, "a\0b".to_string()) }.ok().unwrap();
+        unsafe { write_string(&mut out, "a\0b".to_string()) }
+            .ok()
+            .unwrap();
         assert_eq!(unsafe { CStr::from_ptr(out) }, c"ab");
         unsafe { cin_string_free(out) };
     }
