@@ -24,7 +24,8 @@ echo '#include "cin.h"' | g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclu
 
 VALGRIND=()
 if command -v valgrind >/dev/null 2>&1; then
-  VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+  VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --show-possibly-lost=no)
 else
   echo "note: valgrind not installed, memcheck skipped"
 fi
