@@ -72,16 +72,26 @@ thread_local! {
     static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
 }
 
+// `try_with`: during thread teardown the slot may be gone; a failed call must still return
+// its status there rather than panic outside the guard.
 fn set_last_error(message: &str) {
     let c = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = Some(c));
+    let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = Some(c));
+}
+
+fn clear_last_error() {
+    let _ = LAST_ERROR.try_with(|e| {
+        if e.borrow().is_some() {
+            *e.borrow_mut() = None;
+        }
+    });
 }
 
 /// Runs one entry point: maps errors to statuses, records the message, catches panics.
 pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> CinStatus {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => {
-            LAST_ERROR.with(|e| *e.borrow_mut() = None);
+            clear_last_error();
             CIN_STATUS_OK
         }
         Ok(Err(e)) => {
@@ -293,7 +303,9 @@ pub extern "C" fn cin_status_str(status: CinStatus) -> *const c_char {
 /// `cin_*` call on the same thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn cin_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|e| e.borrow().as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+    LAST_ERROR
+        .try_with(|e| e.borrow().as_ref().map_or(std::ptr::null(), |c| c.as_ptr()))
+        .unwrap_or(std::ptr::null())
 }
 
 /// Releases a string returned by the library. NULL is a no-op.
