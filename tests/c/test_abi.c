@@ -315,6 +315,16 @@ int main(void) {
     cin_string_free(ingest);
     /* A summary is optional. */
     OK(cin_network_load_fhir(net, BUNDLE, strlen(BUNDLE), NULL));
+    /* Bulk-data ndjson (one resource per line) and HL7 v2 text, each in a network of its own. */
+    CinNetwork *other = NULL;
+    static const char NDJSON[] = "{\"resourceType\":\"Patient\",\"id\":\"a\",\"gender\":\"female\"}\n"
+                                 "{\"resourceType\":\"Patient\",\"id\":\"b\",\"gender\":\"male\"}\n";
+    OK(cin_network_new(&other));
+    OK(cin_network_load_fhir(other, NDJSON, strlen(NDJSON), &rep));
+    CHECK(rep.loaded == 2 && rep.issues == 0 && cin_network_patient_count(other) == 2);
+    OK(cin_network_load_hl7(other, ADT_A01, strlen(ADT_A01), &rep));
+    CHECK(rep.loaded > 0 && cin_network_patient_count(other) == 3);
+    cin_network_free(other);
 
     test_bad_bytes(net);
     test_checks(net);
