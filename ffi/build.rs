@@ -1,5 +1,7 @@
 //! Regenerates `include/cin.h` from the ffi sources with cbindgen (written only when it changes,
-//! so an unchanged header never dirties the tree), and gives `libcin.so` its SONAME.
+//! so an unchanged header never dirties the tree), gives `libcin.so` its SONAME and writes a
+//! pkg-config file `cin.pc` beside the libraries (`target/<profile>/`), so a C build can use
+//! `PKG_CONFIG_PATH=target/release pkg-config --cflags --libs cin`.
 
 use std::path::PathBuf;
 
@@ -33,9 +35,44 @@ fn main() {
         }
         std::fs::write(&target, &header).expect("include/cin.h is writable");
     }
+    write_pkg_config(&dir);
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_default();
         let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_default();
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libcin.so.{major}.{minor}");
+    }
+}
+
+/// `cin.pc` for the libraries of this build: OUT_DIR is `<target>/<profile>/build/<pkg>/out`, the
+/// libraries land in `<target>/<profile>`.
+fn write_pkg_config(crate_dir: &std::path::Path) {
+    let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else {
+        return;
+    };
+    let Some(libdir) = out_dir.ancestors().nth(3) else {
+        return;
+    };
+    let include = crate_dir.join("..").join("include");
+    let include = include.canonicalize().unwrap_or(include);
+    let pc = format!(
+        "prefix={prefix}\n\
+         libdir=${{prefix}}\n\
+         includedir={include}\n\
+         \n\
+         Name: cin\n\
+         Description: cin_core, the embeddable engine of a clinically integrated network (C ABI)\n\
+         Version: {version}\n\
+         Cflags: -I${{includedir}}\n\
+         Libs: -L${{libdir}} -lcin\n\
+         Libs.private: -lpthread -ldl -lm\n",
+        prefix = libdir.display(),
+        include = include.display(),
+        version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+    );
+    let target = libdir.join("cin.pc");
+    if std::fs::read_to_string(&target).ok().as_deref() != Some(pc.as_str()) {
+        if let Err(e) = std::fs::write(&target, pc) {
+            println!("cargo:warning=could not write {}: {e}", target.display());
+        }
     }
 }

@@ -1,14 +1,25 @@
 //! The C ABI of cin_core (`include/cin.h`, `libcin.so` / `libcin.a`).
 //!
-//! A thin translation layer: every function checks its pointers and UTF-8, runs inside
-//! [`status::guard`] (no panic crosses into the host) and calls one core function. Thread safety:
-//! a `CinNetwork` may be queried (`check_*`, reports, tables) from many threads at once; loaders
-//! and `cin_network_ingest_hl7` need exclusive access (no other call on that handle meanwhile).
+//! A thin translation layer: every function checks its pointers, lengths and UTF-8, runs inside
+//! [`status::guard`] (no panic crosses into the host) and calls one core function of
+//! [`cin_core::Session`]. Thread safety: a `CinNetwork` may be queried (`check_*`, reports,
+//! tables, patient ids) from many threads at once; loaders (`cin_network_load_*`) and
+//! `cin_network_ingest_hl7` need exclusive access (no other call on that handle meanwhile).
 
+mod check;
+mod hl7;
+mod load;
 mod network;
+mod report;
+mod risk;
 mod status;
 
+pub use check::*;
+pub use hl7::*;
+pub use load::*;
 pub use network::*;
+pub use report::*;
+pub use risk::*;
 pub use status::*;
 
 use std::ffi::c_char;

@@ -1,90 +1,105 @@
-//! The network handle: create, load, query, free.
+//! The network handle: create, free, and the patients it holds.
+//!
+//! A `CinNetwork` wraps one [`cin_core::Session`] (network, loads and knowledge bases), the same
+//! core concept the Python `Network` wraps, so both bindings see the same KB a site loaded.
 
 use crate::status::*;
-use cin_core::{IngestReport, Network, NetworkReport};
+use cin_core::Session;
 use std::ffi::c_char;
 
-/// An opaque network: one merged longitudinal record per patient and everything computed on it.
+/// An opaque network: one merged longitudinal record per patient, every load made into it and
+/// the knowledge bases it is checked against.
 pub struct CinNetwork {
-    pub(crate) net: Network,
-    /// Every load so far, by feed kind (for the report's `ingest` section and issue details).
-    pub(crate) loads: Vec<(String, IngestReport)>,
+    pub(crate) session: Session,
 }
 
-/// What one load did. Issue details: `cin_network_last_ingest_json`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CinIngestReport {
-    /// Records loaded (all kinds).
-    pub loaded: usize,
-    /// Records skipped (unknown resource types, rows with nothing usable).
-    pub skipped: usize,
-    /// Problems recorded (each with file, line/entry and field).
-    pub issues: usize,
-}
+// Queries run on `&Session` from many C threads at once: that is sound only while the session
+// is `Sync`. This fails to compile if a core change ever makes it otherwise.
+const _: fn() = || {
+    fn shared_across_threads<T: Send + Sync>() {}
+    shared_across_threads::<Session>();
+};
 
 /// # Safety
 /// `net` is NULL or a live handle.
-pub(crate) unsafe fn net_ref<'a>(net: *const CinNetwork) -> FfiResult<&'a CinNetwork> {
+pub(crate) unsafe fn net_ref<'a>(net: *const CinNetwork) -> FfiResult<&'a Session> {
     // SAFETY: non-null live handle per the contract.
-    unsafe { net.as_ref() }.ok_or_else(|| FfiError::null("net"))
+    unsafe { net.as_ref() }
+        .map(|h| &h.session)
+        .ok_or_else(|| FfiError::null("net"))
 }
 
 /// # Safety
 /// `net` is NULL or a live handle not used by another thread during the call.
-pub(crate) unsafe fn net_mut<'a>(net: *mut CinNetwork) -> FfiResult<&'a mut CinNetwork> {
+pub(crate) unsafe fn net_mut<'a>(net: *mut CinNetwork) -> FfiResult<&'a mut Session> {
     // SAFETY: non-null live handle, exclusive per the contract.
-    unsafe { net.as_mut() }.ok_or_else(|| FfiError::null("net"))
+    unsafe { net.as_mut() }
+        .map(|h| &mut h.session)
+        .ok_or_else(|| FfiError::null("net"))
+}
+
+/// Writes `value` through a required out-pointer.
+///
+/// # Safety
+/// `out` is NULL (an error) or writable.
+pub(crate) unsafe fn write_out<T>(out: *mut T, name: &str, value: T) -> FfiResult<()> {
+    if out.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: non-null and writable per the contract.
+    unsafe { out.write(value) };
+    Ok(())
 }
 
 /// # Safety
 /// `out` is NULL or writable.
-pub(crate) unsafe fn write_handle(out: *mut *mut CinNetwork, net: Network) -> FfiResult<()> {
+unsafe fn new_handle(out: *mut *mut CinNetwork, make: impl FnOnce() -> Session) -> FfiResult<()> {
     if out.is_null() {
         return Err(FfiError::null("out"));
     }
-    let handle = Box::new(CinNetwork {
-        net,
-        loads: Vec::new(),
-    });
-    // SAFETY: `out` is non-null and writable.
-    unsafe { *out = Box::into_raw(handle) };
+    let handle = Box::into_raw(Box::new(CinNetwork { session: make() }));
+    // SAFETY: non-null and writable per the contract.
+    unsafe { *out = handle };
     Ok(())
 }
 
-/// Records a load on the handle and fills the caller's summary.
-///
-/// # Safety
-/// `out` is NULL (summary not wanted) or writable.
-pub(crate) unsafe fn finish_load(
-    h: &mut CinNetwork,
-    kind: &str,
-    rep: IngestReport,
-    out: *mut CinIngestReport,
-) {
-    let summary = CinIngestReport {
-        loaded: rep.total_loaded(),
-        skipped: rep.total_skipped(),
-        issues: rep.issues.len(),
-    };
-    h.loads.push((kind.to_string(), rep));
-    // SAFETY: checked for NULL; writable per the contract.
-    if let Some(o) = unsafe { out.as_mut() } {
-        *o = summary;
-    }
-}
-
-/// Creates an empty network. Release it with `cin_network_free`.
+/// Creates an empty network with the embedded knowledge bases. Release it with
+/// `cin_network_free`.
 ///
 /// # Safety
 /// `out` is a writable pointer.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn cin_network_new(out: *mut *mut CinNetwork) -> CinStatus {
     // SAFETY: forwarded contract.
-    guard(|| unsafe { write_handle(out, Network::new()) })
+    guard(|| unsafe { new_handle(out, Session::new) })
 }
 
-/// Releases a network. NULL is a no-op. Using the handle afterwards is undefined behaviour.
+/// Creates the built-in synthetic network of `patients` patients (same seed, same network):
+/// for demos, tests and benchmarks without real data. Release it with `cin_network_free`.
+///
+/// # Safety
+/// `out` is a writable pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_synthetic(
+    patients: usize,
+    seed: u64,
+    out: *mut *mut CinNetwork,
+) -> CinStatus {
+    guard(|| {
+        // Each synthetic patient costs a few KiB; refuse sizes that could only exhaust memory.
+        const MAX_SYNTHETIC_PATIENTS: usize = 10_000_000;
+        if patients > MAX_SYNTHETIC_PATIENTS {
+            return Err(FfiError::invalid(format!(
+                "patients must be at most {MAX_SYNTHETIC_PATIENTS}"
+            )));
+        }
+        // SAFETY: forwarded contract.
+        unsafe { new_handle(out, || Session::synthetic(patients, seed)) }
+    })
+}
+
+/// Releases a network. NULL is a no-op. Using the handle afterwards, or freeing it while another
+/// thread still uses it, is undefined behaviour.
 ///
 /// # Safety
 /// `net` is NULL or a handle from this library not yet freed.
@@ -98,6 +113,47 @@ pub unsafe extern "C" fn cin_network_free(net: *mut CinNetwork) {
     }
 }
 
+/// Number of merged patients (each person once). 0 for a NULL handle.
+///
+/// # Safety
+/// `net` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_patient_count(net: *const CinNetwork) -> usize {
+    let mut n = 0;
+    guard(|| {
+        // SAFETY: forwarded contract.
+        n = unsafe { net_ref(net) }?.network().patient_list().len();
+        Ok(())
+    });
+    n
+}
+
+/// The id of the merged patient at `index` (0 ≤ index < `cin_network_patient_count`, in
+/// first-seen order): the id it is reported under, to pass to the check functions.
+///
+/// # Safety
+/// `net` is a live handle; `out_id` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn cin_network_patient_id(
+    net: *const CinNetwork,
+    index: usize,
+    out_id: *mut *mut c_char,
+) -> CinStatus {
+    guard(|| {
+        // SAFETY: forwarded contract.
+        let net = unsafe { net_ref(net) }?.network();
+        let list = net.patient_list();
+        let p = list.get(index).ok_or_else(|| {
+            FfiError::invalid(format!(
+                "patient index {index} is not below the patient count {}",
+                list.len()
+            ))
+        })?;
+        // SAFETY: forwarded contract.
+        unsafe { write_string(out_id, net.patient_id(*p).to_string()) }
+    })
+}
+
 /// Record counts as a JSON object (`patients`, `organizations`, `encounters`, ...).
 ///
 /// # Safety
@@ -109,70 +165,39 @@ pub unsafe extern "C" fn cin_network_counts_json(
 ) -> CinStatus {
     guard(|| {
         // SAFETY: forwarded contract.
-        let h = unsafe { net_ref(net) }?;
-        let json = serde_json::to_string(&h.net.counts()).unwrap_or_default();
+        let s = unsafe { net_ref(net) }?;
+        let json = serde_json::to_string(&s.network().counts())
+            .map_err(|e| FfiError::invalid(format!("counts: {e}")))?;
         // SAFETY: forwarded contract.
         unsafe { write_string(out_json, json) }
     })
 }
 
-/// The network report (counts, ingest, readmissions, follow-up...) as one JSON object.
+/// The latest time of any encounter or fact in the network, as ISO-8601 (`YYYY-MM-DDTHH:MM:SS`):
+/// "now" for checks replayed against a data set. An empty network is `CIN_STATUS_INVALID_INPUT`.
 ///
 /// # Safety
-/// `net` is a live handle; `out_json` is writable.
+/// `net` is a live handle; `out_iso8601` is writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn cin_network_report_json(
+pub unsafe extern "C" fn cin_network_data_end(
     net: *const CinNetwork,
-    out_json: *mut *mut c_char,
+    out_iso8601: *mut *mut c_char,
 ) -> CinStatus {
     guard(|| {
         // SAFETY: forwarded contract.
-        let h = unsafe { net_ref(net) }?;
-        let report = NetworkReport::build(&h.net, &h.loads);
+        let s = unsafe { net_ref(net) }?;
+        let end = s
+            .network()
+            .data_end()
+            .ok_or_else(|| FfiError::invalid("the network holds no dated records"))?;
         // SAFETY: forwarded contract.
-        unsafe { write_string(out_json, report.to_json()) }
+        unsafe { write_string(out_iso8601, end.to_string()) }
     })
 }
 
-/// Readmissions within `days` of a discharge, as a JSON object of columns (see the Python
-/// `Network.readmissions`).
-///
-/// # Safety
-/// `net` is a live handle; `out_json` is writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn cin_network_readmissions_json(
-    net: *const CinNetwork,
-    days: u32,
-    out_json: *mut *mut c_char,
-) -> CinStatus {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { net_ref(net) }?;
-        let json = h.net.readmissions_table(i64::from(days)).to_json_columns();
-        // SAFETY: forwarded contract.
-        unsafe { write_string(out_json, json) }
-    })
-}
-
-/// Issue details of the last load on this handle, as a JSON array of
-/// `{source, location: {source, line, entry, field}, message}`.
-///
-/// # Safety
-/// `net` is a live handle; `out_json` is writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn cin_network_last_ingest_json(
-    net: *const CinNetwork,
-    out_json: *mut *mut c_char,
-) -> CinStatus {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let h = unsafe { net_ref(net) }?;
-        let json = h
-            .loads
-            .last()
-            .map(|(_, r)| serde_json::to_string(r).unwrap_or_default())
-            .unwrap_or_else(|| "null".to_string());
-        // SAFETY: forwarded contract.
-        unsafe { write_string(out_json, json) }
-    })
+impl CinNetwork {
+    /// The session behind a handle, for Rust code that links the library (benchmarks, tests).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
 }

@@ -370,6 +370,48 @@ where
     })
 }
 
+/// Category bits per patient for the C ABI's indexed form: one code per row with the row's dense
+/// patient index; `n_patients` bitsets, patients without rows stay 0. Mismatched lengths, an
+/// index not below `n_patients` or an `n_patients` that cannot be allocated are `InvalidInput`
+/// (never an abort: the sizes come from a C caller).
+pub fn indexed_bits(
+    map: &PrefixMap,
+    codes: &[&str],
+    patient_idx: &[u32],
+    n_patients: usize,
+) -> Result<Vec<u64>> {
+    if codes.len() != patient_idx.len() {
+        return Err(CinError::invalid(format!(
+            "codes has {} rows but patient_idx has {}",
+            codes.len(),
+            patient_idx.len()
+        )));
+    }
+    let mut cache: MixMap<&str, u64> = Default::default();
+    let mut bits: Vec<u64> = Vec::new();
+    bits.try_reserve_exact(n_patients).map_err(|_| {
+        CinError::invalid(format!("n_patients {n_patients} is too large to allocate"))
+    })?;
+    bits.resize(n_patients, 0);
+    for (row, (code, &p)) in codes.iter().zip(patient_idx).enumerate() {
+        let slot = bits.get_mut(p as usize).ok_or_else(|| {
+            CinError::invalid(format!(
+                "row {row}: patient index {p} is not below n_patients {n_patients}"
+            ))
+        })?;
+        let b = match cache.get(code) {
+            Some(b) => *b,
+            None => {
+                let b = normalize_dx(code).map_or(0, |n| map.classify(&n));
+                cache.insert(code, b);
+                b
+            }
+        };
+        *slot |= b;
+    }
+    Ok(bits)
+}
+
 /// Prefix code lists (`category<TAB>prefixes`) as used by the Quan 2005 algorithms: a code
 /// belongs to a category when it starts with one of the category's prefixes.
 pub struct PrefixMap {

@@ -198,37 +198,7 @@ pub fn charlson_indexed(
     patient_idx: &[u32],
     n_patients: usize,
 ) -> Result<Vec<i32>> {
-    if codes.len() != patient_idx.len() {
-        return Err(CinError::invalid(format!(
-            "codes has {} rows but patient_idx has {}",
-            codes.len(),
-            patient_idx.len()
-        )));
-    }
-    let map = &*ICD10;
-    let mut cache: super::batch::MixMap<&str, u64> = Default::default();
-    // n_patients comes from the caller (C ABI): allocation failure is an error, not an abort.
-    let mut bits: Vec<u64> = Vec::new();
-    bits.try_reserve_exact(n_patients).map_err(|_| {
-        CinError::invalid(format!("n_patients {n_patients} is too large to allocate"))
-    })?;
-    bits.resize(n_patients, 0);
-    for (row, (code, &p)) in codes.iter().zip(patient_idx).enumerate() {
-        let slot = bits.get_mut(p as usize).ok_or_else(|| {
-            CinError::invalid(format!(
-                "row {row}: patient index {p} is not below n_patients {n_patients}"
-            ))
-        })?;
-        let b = match cache.get(code) {
-            Some(b) => *b,
-            None => {
-                let b = super::batch::normalize_dx(code).map_or(0, |n| map.classify(&n));
-                cache.insert(code, b);
-                b
-            }
-        };
-        *slot |= b;
-    }
+    let bits = super::batch::indexed_bits(&ICD10, codes, patient_idx, n_patients)?;
     Ok(bits
         .into_iter()
         .map(|b| charlson_score_bits(charlson_hierarchy(b), CharlsonWeights::Quan2011))

@@ -161,6 +161,21 @@ pub fn elixhauser(
     elixhauser_with_report(patient_ids, codes, opts).map(|(t, _)| t)
 }
 
+/// Fast path for the C ABI: ICD-10 codes with a dense patient index per row; returns the van
+/// Walraven score (hierarchy applied) of each of `n_patients` patients. Errors as
+/// [`crate::risk::charlson_indexed`].
+pub fn elixhauser_indexed(
+    codes: &[&str],
+    patient_idx: &[u32],
+    n_patients: usize,
+) -> Result<Vec<i32>> {
+    let bits = super::batch::indexed_bits(&ICD10, codes, patient_idx, n_patients)?;
+    Ok(bits
+        .into_iter()
+        .map(|b| elixhauser_score_bits(elixhauser_hierarchy(b), ElixhauserWeights::VanWalraven))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +220,19 @@ mod tests {
         // F31.5: psychoses (0) and depression (-3) both.
         let (s, f) = score(&["F315"]);
         assert_eq!((s, f[29], f[30]), (-3, 1, 1));
+    }
+
+    #[test]
+    fn indexed_matches_the_table_form() {
+        // Patient 0: I10 + I11.0 (7, see hypertension_hierarchy); 1: none; 2: C34.90 + C78.00
+        // (12, see tumour_hierarchy_and_negative_weights) and F32.9 (-3) = 9.
+        let codes = ["I10", "I11.0", "C34.90", "C78.00", "F32.9"];
+        let idx = [0, 0, 2, 2, 2];
+        assert_eq!(elixhauser_indexed(&codes, &idx, 3).unwrap(), vec![7, 0, 9]);
+        assert!(matches!(
+            elixhauser_indexed(&codes, &idx, 2),
+            Err(CinError::InvalidInput(_))
+        ));
+        assert!(elixhauser_indexed(&codes, &idx[..2], 3).is_err());
     }
 }

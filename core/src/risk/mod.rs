@@ -23,7 +23,8 @@ pub use charlson::{
 };
 pub use elixhauser::{
     ELIXHAUSER_CATEGORIES, ElixhauserOptions, ElixhauserWeights, WEIGHTS_VAN_WALRAVEN, elixhauser,
-    elixhauser_categories_of, elixhauser_hierarchy, elixhauser_score_bits, elixhauser_with_report,
+    elixhauser_categories_of, elixhauser_hierarchy, elixhauser_indexed, elixhauser_score_bits,
+    elixhauser_with_report,
 };
 pub use hcc::{
     HccModel, HccOptions, HccSegment, HccVersion, cms_hcc, cms_hcc_with_report, hcc_profile,
