@@ -14,11 +14,16 @@ _NAT = np.iinfo(np.int64).min
 
 
 class Table:
-    """Named columns of equal length.
+    """Named columns of equal length: what every cin_core analysis returns.
 
-    >>> t = net.readmissions(days=30)            # doctest: +SKIP
-    >>> len(t), t.column_names                   # doctest: +SKIP
-    >>> df = t.to_pandas()                        # or pyarrow.table(t), polars.DataFrame(t)
+    Numeric and time columns are numpy arrays, strings and nullable integers lists. A Table is an
+    Arrow PyCapsule stream (``__arrow_c_stream__``), so ``pyarrow.table(t)``,
+    ``polars.DataFrame(t)`` and ``pandas.DataFrame.from_arrow(t)`` (pandas >= 3) take it directly.
+
+    >>> t = cin_core.charlson(["p1", "p2"], ["I50.9", "E11.9"])
+    >>> len(t), t.column_names[:2]
+    (2, ['patient_id', 'score'])
+    >>> df = t.to_pandas()                       # doctest: +SKIP
     """
 
     __slots__ = ("_names", "_kinds", "_data")
@@ -44,7 +49,7 @@ class Table:
         return len(self._data[0]) if self._data else 0
 
     def __getitem__(self, name: str) -> Any:
-        """One column (numpy array or list)."""
+        """One column (numpy array or list) by name."""
         try:
             return self._data[self._names.index(name)]
         except ValueError:
@@ -72,7 +77,7 @@ class Table:
         return out
 
     def to_arrow(self) -> Any:
-        """A ``pyarrow.Table`` (needs pyarrow)."""
+        """A ``pyarrow.Table`` (needs pyarrow); numeric columns are shared, not copied."""
         import pyarrow as pa
 
         arrays = []
@@ -96,7 +101,12 @@ class Table:
         return self.to_arrow().__arrow_c_stream__(requested_schema)
 
     def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` (needs pandas)."""
+        """A ``pandas.DataFrame`` (needs pandas; pyarrow is not needed). Missing floats are NaN,
+        missing times NaT, nullable integer columns ``Int64``.
+
+        >>> cin_core.charlson(["p1"], ["I50.9"]).to_pandas()["score"].tolist()   # doctest: +SKIP
+        [2]
+        """
         import pandas as pd
 
         cols = {}
@@ -109,7 +119,24 @@ class Table:
         return pd.DataFrame(cols, columns=self._names)
 
     def to_polars(self) -> Any:
-        """A ``polars.DataFrame`` (needs polars and pyarrow)."""
+        """A ``polars.DataFrame`` (needs polars; pyarrow is not needed)."""
         import polars as pl
 
-        return pl.from_arrow(self.to_arrow())
+        types = {
+            "str": pl.Utf8,
+            "int": pl.Int64,
+            "float": pl.Float64,
+            "bool": pl.Boolean,
+            "time": pl.Datetime("ms"),
+            "list[str]": pl.List(pl.Utf8),
+        }
+        series = []
+        for name, kind, data in zip(self._names, self._kinds, self._data):
+            if kind == "float":
+                s = pl.Series(name, data, dtype=pl.Float64, nan_to_null=True)
+            elif kind == "time":
+                s = pl.Series(name, data.astype("datetime64[ms]"), dtype=types[kind])
+            else:
+                s = pl.Series(name, data, dtype=types[kind])
+            series.append(s)
+        return pl.DataFrame(series)
