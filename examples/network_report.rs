@@ -30,13 +30,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        json: false,
-        strict: false,
-        patients: 10_000,
-        seed: 42,
-        sources: Vec::new(),
-    };
+    let mut args = Args { json: false, strict: false, patients: 10_000, seed: 42, sources: Vec::new() };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -44,23 +38,13 @@ fn parse_args() -> Result<Args, String> {
             "--json" => args.json = true,
             "--strict" => args.strict = true,
             "--patients" => {
-                args.patients = value("--patients")?
-                    .parse()
-                    .map_err(|_| "--patients takes a whole number")?
+                args.patients = value("--patients")?.parse().map_err(|_| "--patients takes a whole number")?
             }
-            "--seed" => {
-                args.seed = value("--seed")?
-                    .parse()
-                    .map_err(|_| "--seed takes a whole number")?
-            }
-            "--synthea-csv" => args
-                .sources
-                .push(Source::SyntheaCsv(value("--synthea-csv")?.into())),
+            "--seed" => args.seed = value("--seed")?.parse().map_err(|_| "--seed takes a whole number")?,
+            "--synthea-csv" => args.sources.push(Source::SyntheaCsv(value("--synthea-csv")?.into())),
             "--fhir" => args.sources.push(Source::Fhir(value("--fhir")?.into())),
             "--hl7" => args.sources.push(Source::Hl7(value("--hl7")?.into())),
-            "--claims-tuva" => args
-                .sources
-                .push(Source::ClaimsTuva(value("--claims-tuva")?.into())),
+            "--claims-tuva" => args.sources.push(Source::ClaimsTuva(value("--claims-tuva")?.into())),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -111,9 +95,5 @@ fn main() -> ExitCode {
     } else {
         print!("{}", report.to_text());
     }
-    if failed && args.strict {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    if failed && args.strict { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
