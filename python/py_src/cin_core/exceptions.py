@@ -83,15 +83,4 @@ class KnowledgeBaseError(CinError, ValueError):
 
 
 class IoError(CinError, OSError):
-    """A file or directory could not be read; ``source`` is its path."""
-
-    def __init__(
-        self,
-        message: str = "",
-        source: Optional[str] = None,
-        line: Optional[int] = None,
-        entry: Optional[int] = None,
-        field: Optional[str] = None,
-    ) -> None:
-        super().__init__(message, source, line, entry, field)
-        self.filename = source
+    """A file or directory could not be read (also an ``OSError``); ``source`` is its path."""
