@@ -7,7 +7,7 @@ nothing is copied. Without pyarrow a list of str is passed.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def string_column(values: Any, role: str) -> StrColumn:
             if arr.null_count:
                 valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
             return "arrow", (offs, raw, valid)
-    out = []
+    out: List[Optional[str]] = []
     try:
         for v in values:
             if v is None or (isinstance(v, float) and v != v):

@@ -122,7 +122,7 @@ class Table:
         """A ``polars.DataFrame`` (needs polars; pyarrow is not needed)."""
         import polars as pl
 
-        types = {
+        types: Dict[str, Any] = {
             "str": pl.Utf8,
             "int": pl.Int64,
             "float": pl.Float64,
