@@ -53,5 +53,6 @@ fn _cin_core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(risk::elixhauser, m)?)?;
     m.add_function(wrap_pyfunction!(risk::cms_hcc, m)?)?;
     m.add_function(wrap_pyfunction!(risk::check_interactions, m)?)?;
+    m.add_function(wrap_pyfunction!(risk::_bench_charlson, m)?)?;
     Ok(())
 }

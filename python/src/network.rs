@@ -7,8 +7,10 @@ use crate::to_py_err;
 use cin_core::{IngestReport, Session, Table};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
 
 /// The native network; use `cin_core.Network`.
 #[pyclass(module = "cin_core._cin_core", frozen)]
@@ -231,6 +233,31 @@ impl NativeNetwork {
             self.read().check_interactions(&refs)
         });
         alerts_to_py(py, &alerts)
+    }
+
+    /// Benchmark hook: the core check alone, `n` times with the GIL released; seconds in all.
+    /// `examples/python/bench_python.py` subtracts it from the Python call to get the overhead.
+    #[pyo3(signature = (patient_id, drug, at=None, org=None, n=1))]
+    fn _bench_check_prescription(
+        &self,
+        py: Python<'_>,
+        patient_id: &str,
+        drug: &str,
+        at: Option<&str>,
+        org: Option<&str>,
+        n: usize,
+    ) -> PyResult<f64> {
+        py.detach(|| {
+            let session = self.read();
+            let start = Instant::now();
+            for _ in 0..n {
+                let alerts =
+                    session.check_prescription(black_box(patient_id), black_box(drug), at, org)?;
+                black_box(alerts);
+            }
+            Ok(start.elapsed().as_secs_f64())
+        })
+        .map_err(to_py_err)
     }
 
     fn report_json(&self, py: Python<'_>) -> String {

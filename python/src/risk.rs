@@ -9,6 +9,7 @@ use cin_core::risk::{
 };
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
+use std::time::Instant;
 
 #[pyfunction]
 pub fn charlson(
@@ -96,4 +97,35 @@ pub fn check_interactions(py: Python<'_>, drugs: Vec<String>) -> PyResult<Py<PyA
         cin_core::check_interactions(cin_core::Kb::embedded(), &refs)
     });
     alerts_to_py(py, &alerts)
+}
+
+/// Benchmark hook: `(seconds to cut rows from the buffers, seconds of the core Charlson call)`
+/// for columns already converted, so `examples/python/bench_python.py` can compare the whole
+/// Python call with the pure-Rust work on the same data.
+#[pyfunction]
+pub fn _bench_charlson(
+    py: Python<'_>,
+    patient_ids: &Bound<'_, PyAny>,
+    codes: &Bound<'_, PyAny>,
+    weights: &str,
+) -> PyResult<(f64, f64)> {
+    let opts = CharlsonOptions {
+        weights: CharlsonWeights::from_name(weights).map_err(to_py_err)?,
+        ..CharlsonOptions::default()
+    };
+    let (p, c) = (
+        StrInput::extract(patient_ids, "patient_ids")?,
+        StrInput::extract(codes, "codes")?,
+    );
+    let (p, c) = (p.view()?, c.view()?);
+    py.detach(|| -> PyResult<_> {
+        let start = Instant::now();
+        let (p, c) = (p.strs("patient_ids")?, c.strs("codes")?);
+        let cut = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let t = cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)?;
+        let core = start.elapsed().as_secs_f64();
+        drop(t);
+        Ok((cut, core))
+    })
 }
