@@ -1,7 +1,7 @@
 //! The batch risk scores over long-format columns (one row per patient-code pair), with the GIL
 //! released while rows are cut from the Arrow buffers and scored.
 
-use crate::columns::StrInput;
+use crate::columns::{StrInput, StrView, cut_columns};
 use crate::convert::{alerts_to_py, table_to_py};
 use crate::to_py_err;
 use cin_core::risk::{
@@ -10,6 +10,14 @@ use cin_core::risk::{
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use std::time::Instant;
+
+/// Patient ids and codes cut in parallel.
+fn cut2<'a>(p: &StrView<'a>, c: &StrView<'a>) -> PyResult<[Vec<&'a str>; 2]> {
+    let mut cut = cut_columns(&[(p, "patient_ids"), (c, "codes")])?;
+    let c = cut.pop().unwrap_or_default();
+    let p = cut.pop().unwrap_or_default();
+    Ok([p, c])
+}
 
 #[pyfunction]
 pub fn charlson(
@@ -28,7 +36,7 @@ pub fn charlson(
     );
     let (p, c) = (p.view()?, c.view()?);
     let t = py.detach(|| -> PyResult<_> {
-        let (p, c) = (p.strs("patient_ids")?, c.strs("codes")?);
+        let [p, c] = cut2(&p, &c)?;
         cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)
     })?;
     table_to_py(py, t)
@@ -51,7 +59,7 @@ pub fn elixhauser(
     );
     let (p, c) = (p.view()?, c.view()?);
     let t = py.detach(|| -> PyResult<_> {
-        let (p, c) = (p.strs("patient_ids")?, c.strs("codes")?);
+        let [p, c] = cut2(&p, &c)?;
         cin_core::risk::elixhauser(&p, &c, &opts).map_err(to_py_err)
     })?;
     table_to_py(py, t)
@@ -79,7 +87,13 @@ pub fn cms_hcc(
     let (p, c, s) = (p.view()?, c.view()?, s.view()?);
     let ages = ages.as_slice()?;
     let t = py.detach(|| -> PyResult<_> {
-        let (p, c, s) = (p.strs("patient_ids")?, c.strs("codes")?, s.strs("sexes")?);
+        let mut cut = cut_columns(&[(&p, "patient_ids"), (&c, "codes"), (&s, "sexes")])?;
+        let (s, c, p) = (cut.pop(), cut.pop(), cut.pop());
+        let (p, c, s) = (
+            p.unwrap_or_default(),
+            c.unwrap_or_default(),
+            s.unwrap_or_default(),
+        );
         let ages: Vec<Option<i64>> = ages
             .iter()
             .map(|a| a.is_finite().then_some(*a as i64))
@@ -120,7 +134,7 @@ pub fn _bench_charlson(
     let (p, c) = (p.view()?, c.view()?);
     py.detach(|| -> PyResult<_> {
         let start = Instant::now();
-        let (p, c) = (p.strs("patient_ids")?, c.strs("codes")?);
+        let [p, c] = cut2(&p, &c)?;
         let cut = start.elapsed().as_secs_f64();
         let start = Instant::now();
         let t = cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)?;

@@ -70,7 +70,7 @@ def run(desc: str, fn: Callable[[], T], progress: bool, *, file: Optional[Any] =
         elapsed = time.perf_counter() - start
         what = _summary(result) if ok else "failed"
         if bar is not None:
-            bar.set_postfix_str(what, refresh=True)
+            bar.set_postfix_str(what, refresh=False)
             bar.close()
         else:
             out.write(f"\r{desc}: {elapsed:6.1f} s, {what}\n")
