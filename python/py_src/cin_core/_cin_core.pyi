@@ -8,6 +8,7 @@ import numpy.typing as npt
 
 __all__ = [
     "NativeNetwork",
+    "_bench_charlson",
     "__version__",
     "charlson",
     "check_interactions",
