@@ -50,3 +50,44 @@ def test_checks_run_while_another_thread_loads(shared_data):
     assert rep.loaded["patients"] == 11
     assert net.counts()["patients"] == 1_000 + 11 + 50
     assert errors == []
+
+
+def test_heavy_calls_release_the_gil():
+    """A Python thread keeps running while the engine builds a network and scores 2M rows: with
+    the GIL held it could not run at all inside the native call."""
+    import time
+
+    import numpy as np
+
+    from cin_core import _cin_core
+    from cin_core._columns import string_column
+
+    stamps = []
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            stamps.append(time.perf_counter())
+            time.sleep(0.001)
+
+    th = threading.Thread(target=spin)
+    th.start()
+    try:
+        windows = []
+        t0 = time.perf_counter()
+        cin_core.Network.synthetic(patients=30_000, seed=1)
+        windows.append((t0, time.perf_counter()))
+        pids = np.repeat(np.arange(200_000), 10).astype(str)
+        codes = np.tile(np.array(["I50.9", "E11.9", "J44.9", "C78.0", "N18.4"]), 400_000)
+        p, c = string_column(pids, "patient_ids"), string_column(codes, "codes")
+        t0 = time.perf_counter()
+        _cin_core.charlson(p, c, "quan2011")  # the native call alone
+        windows.append((t0, time.perf_counter()))
+    finally:
+        stop.set()
+        th.join()
+    for start, end in windows:
+        if end - start < 0.05:
+            continue  # too quick to tell on a fast machine
+        inside = [s for s in stamps if start < s < end]
+        assert len(inside) >= 3, (end - start, len(inside))
