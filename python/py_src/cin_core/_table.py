@@ -42,7 +42,11 @@ class Table:
 
     @property
     def column_names(self) -> List[str]:
-        """Column names in order."""
+        """Column names in order.
+
+        >>> cin_core.Network().readmissions().column_names[:2]
+        ['patient_id', 'index_encounter_id']
+        """
         return list(self._names)
 
     def __len__(self) -> int:
@@ -63,7 +67,11 @@ class Table:
         return f"<cin_core.Table {len(self)} rows [{cols}]>"
 
     def to_pydict(self) -> Dict[str, list]:
-        """Column name -> list of Python values (times as ``datetime``, missing as ``None``)."""
+        """Column name -> list of Python values (times as ``datetime``, missing as ``None``).
+
+        >>> cin_core.charlson(["p1"], ["I50.9"]).to_pydict()["score"]
+        [2]
+        """
         out: Dict[str, list] = {}
         for name, kind, data in zip(self._names, self._kinds, self._data):
             if kind == "time":
@@ -77,7 +85,10 @@ class Table:
         return out
 
     def to_arrow(self) -> Any:
-        """A ``pyarrow.Table`` (needs pyarrow); numeric columns are shared, not copied."""
+        """A ``pyarrow.Table`` (needs pyarrow); numeric columns are shared, not copied.
+
+        >>> net.risk().to_arrow().schema                   # doctest: +SKIP
+        """
         import pyarrow as pa
 
         arrays = []
@@ -119,7 +130,10 @@ class Table:
         return pd.DataFrame(cols, columns=self._names)
 
     def to_polars(self) -> Any:
-        """A ``polars.DataFrame`` (needs polars; pyarrow is not needed)."""
+        """A ``polars.DataFrame`` (needs polars; pyarrow is not needed).
+
+        >>> net.encounters().to_polars().group_by("setting").len()   # doctest: +SKIP
+        """
         import polars as pl
 
         types: Dict[str, Any] = {
