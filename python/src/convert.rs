@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 /// A core table as a list of `(name, kind, data)`; numeric columns without nulls become numpy
 /// arrays (moved, not copied), floats use NaN and times int64 seconds with `i64::MIN` for missing.
+/// String columns become Arrow large-string buffers `(offsets, data, valid | None)`: no Python
+/// string is made unless asked for, and pyarrow, pandas and polars take the buffers as they are.
 pub fn table_to_py(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
     let out = PyList::empty(py);
     for (name, col) in table.into_columns() {
@@ -39,12 +41,35 @@ pub fn table_to_py(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
                 .unbind(),
             Column::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
             Column::Bool(v) => v.into_pyobject(py)?.into_any().unbind(),
-            Column::Str(v) => v.into_pyobject(py)?.into_any().unbind(),
+            Column::Str(v) => str_buffers(py, v)?,
             Column::StrList(v) => v.into_pyobject(py)?.into_any().unbind(),
         };
         out.append((name, kind, data))?;
     }
     Ok(out.into_any().unbind())
+}
+
+fn str_buffers(py: Python<'_>, v: Vec<Option<String>>) -> PyResult<Py<PyAny>> {
+    let bytes: usize = v.iter().map(|s| s.as_ref().map_or(0, String::len)).sum();
+    let mut offsets = Vec::with_capacity(v.len() + 1);
+    let mut data = Vec::with_capacity(bytes);
+    let mut valid = Vec::with_capacity(v.len());
+    offsets.push(0i64);
+    for s in &v {
+        if let Some(s) = s {
+            data.extend_from_slice(s.as_bytes());
+        }
+        valid.push(s.is_some());
+        offsets.push(data.len() as i64);
+    }
+    drop(v);
+    let valid = if valid.iter().all(|x| *x) {
+        py.None()
+    } else {
+        valid.into_pyarray(py).into_any().unbind()
+    };
+    let t = (offsets.into_pyarray(py), data.into_pyarray(py), valid);
+    Ok(t.into_pyobject(py)?.into_any().unbind())
 }
 
 /// `{"loaded": {kind: n}, "skipped": {kind: n}, "errors": [(source, location, message)]}`.

@@ -6,11 +6,57 @@ pandas, pyarrow and polars are optional: they are imported only when a conversio
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 _NAT = np.iinfo(np.int64).min
+
+
+class _Strings:
+    """A string column as Arrow large-string buffers (int64 offsets, UTF-8 bytes, validity), as
+    the engine hands it over; Python strings are made only when a list is asked for."""
+
+    __slots__ = ("offsets", "data", "valid", "_list")
+
+    def __init__(self, offsets: Any, data: Any, valid: Any) -> None:
+        self.offsets = offsets
+        self.data = data
+        self.valid = valid
+        self._list: Optional[List[Optional[str]]] = None
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def to_list(self) -> List[Optional[str]]:
+        if self._list is None:
+            raw = self.data.tobytes()
+            offs = self.offsets.tolist()
+            out: List[Optional[str]] = [raw[a:b].decode("utf-8") for a, b in zip(offs[:-1], offs[1:])]
+            if self.valid is not None:
+                for i in np.flatnonzero(~self.valid).tolist():
+                    out[i] = None
+            self._list = out
+        return self._list
+
+    def to_arrow(self, pa: Any) -> Any:
+        bitmap = None
+        nulls = 0
+        if self.valid is not None:
+            bitmap = pa.py_buffer(np.packbits(self.valid, bitorder="little"))
+            nulls = int(len(self.valid) - np.count_nonzero(self.valid))
+        return pa.LargeStringArray.from_buffers(
+            len(self), pa.py_buffer(self.offsets), pa.py_buffer(self.data), bitmap, null_count=nulls
+        )
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+
+        return pyarrow
+    except ImportError:
+        return None
 
 
 class Table:
@@ -36,6 +82,8 @@ class Table:
             if kind == "time":
                 arr = np.asarray(data, dtype=np.int64)
                 data = arr.view("datetime64[s]")  # i64::MIN is NaT
+            elif kind == "str" and isinstance(data, tuple):
+                data = _Strings(*data)
             self._names.append(name)
             self._kinds.append(kind)
             self._data.append(data)
@@ -55,9 +103,10 @@ class Table:
     def __getitem__(self, name: str) -> Any:
         """One column (numpy array or list) by name."""
         try:
-            return self._data[self._names.index(name)]
+            data = self._data[self._names.index(name)]
         except ValueError:
             raise KeyError(name) from None
+        return data.to_list() if isinstance(data, _Strings) else data
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -80,6 +129,8 @@ class Table:
                 out[name] = [None if np.isnan(x) else float(x) for x in data]
             elif isinstance(data, np.ndarray):
                 out[name] = data.tolist()
+            elif isinstance(data, _Strings):
+                out[name] = list(data.to_list())
             else:
                 out[name] = list(data)
         return out
@@ -103,6 +154,8 @@ class Table:
                 arrays.append(pa.array(data, type=pa.bool_()))
             elif kind == "list[str]":
                 arrays.append(pa.array(data, type=pa.list_(pa.string())))
+            elif isinstance(data, _Strings):
+                arrays.append(data.to_arrow(pa))
             else:
                 arrays.append(pa.array(data, type=pa.string()))
         return pa.Table.from_arrays(arrays, names=self._names)
@@ -120,9 +173,13 @@ class Table:
         """
         import pandas as pd
 
+        pa = _pyarrow()
         cols = {}
         for name, kind, data in zip(self._names, self._kinds, self._data):
-            if kind in ("int", "bool") and not isinstance(data, np.ndarray):
+            if isinstance(data, _Strings):
+                # Zero-copy into pandas' Arrow-backed strings when pyarrow is there.
+                cols[name] = data.to_arrow(pa).to_pandas() if pa is not None else data.to_list()
+            elif kind in ("int", "bool") and not isinstance(data, np.ndarray):
                 dtype = "Int64" if kind == "int" else "boolean"
                 cols[name] = pd.array(data, dtype=dtype)
             else:
@@ -150,6 +207,12 @@ class Table:
                 s = pl.Series(name, data, dtype=pl.Float64, nan_to_null=True)
             elif kind == "time":
                 s = pl.Series(name, data.astype("datetime64[ms]"), dtype=types[kind])
+            elif isinstance(data, _Strings):
+                pa = _pyarrow()
+                if pa is not None:
+                    s = pl.Series(name, data.to_arrow(pa), dtype=pl.Utf8)
+                else:
+                    s = pl.Series(name, data.to_list(), dtype=pl.Utf8)
             else:
                 s = pl.Series(name, data, dtype=types[kind])
             series.append(s)
