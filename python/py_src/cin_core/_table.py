@@ -62,7 +62,8 @@ def _pyarrow() -> Any:
 class Table:
     """Named columns of equal length: what every cin_core analysis returns.
 
-    Numeric and time columns are numpy arrays, strings and nullable integers lists. A Table is an
+    Numeric and time columns are numpy arrays; string columns stay in Arrow buffers until read
+    (``t["patient_id"]`` gives a list), nullable integers are lists. A Table is an
     Arrow PyCapsule stream (``__arrow_c_stream__``), so ``pyarrow.table(t)``,
     ``polars.DataFrame(t)`` and ``pandas.DataFrame.from_arrow(t)`` (pandas >= 3) take it directly.
 
