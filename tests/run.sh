@@ -7,13 +7,14 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 step() { printf '\n==> %s\n' "$*"; }
 
-step "python venv (.venv) with maturin, pytest, numpy, pandas, pyarrow, polars, mypy"
+step "python venv (.venv) with maturin, pytest, numpy, pandas, pyarrow, polars, mypy, notebook tools"
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check \
-  "maturin>=1.9.4,<2" "pytest>=8" "numpy>=1.26" pandas pyarrow polars mypy
+  "maturin>=1.9.4,<2" "pytest>=8" "numpy>=1.26" pandas pyarrow polars mypy \
+  tqdm matplotlib nbformat nbclient ipykernel
 export PYO3_PYTHON="$ROOT/.venv/bin/python"
 export VIRTUAL_ENV="$ROOT/.venv"
 export PATH="$ROOT/.venv/bin:$PATH"
@@ -36,10 +37,16 @@ step "libcin (release, static and shared)"
 cargo build --release --locked -p cin-ffi
 bash tests/c/run_c.sh
 
-step "python package (maturin develop --release) and pytest"
+step "python package (maturin develop --release), release wheel, pytest, stubtest"
 rm -f python/py_src/cin_core/*.so
 maturin develop --release --locked -m python/Cargo.toml -q
-python -m pytest -q tests/python
+# The same release build packed as a wheel; test_wheel.py installs it into a fresh venv with
+# no index, so numpy's wheel is put beside it.
+rm -rf target/wheels
+maturin build --release --locked -m python/Cargo.toml -q -o target/wheels
+python -m pip download -q --disable-pip-version-check --only-binary=:all: --no-deps -d target/wheels \
+  "numpy==$(python -c 'import numpy; print(numpy.__version__)')"
+CIN_WHEEL_DIR="$ROOT/target/wheels" python -m pytest -q tests/python
 python -m mypy.stubtest cin_core._cin_core cin_core.exceptions --allowlist tests/python/stubtest-allowlist.txt
 
 step "the main job runs (network report on the built-in synthetic network)"

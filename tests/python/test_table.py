@@ -76,3 +76,53 @@ def test_empty_network_tables_have_the_published_columns():
         "encounter_id", "patient_id", "org_id", "setting", "start", "end", "discharge_disposition",
     ]
     assert len(net.encounters()) == 0
+
+
+def _buffers(values):
+    """Arrow large-string buffers, the form the engine hands string columns over in."""
+    data = b"".join(v.encode() for v in values if v is not None)
+    offs, pos = [0], 0
+    for v in values:
+        pos += len(v.encode()) if v is not None else 0
+        offs.append(pos)
+    valid = None if all(v is not None for v in values) else np.array([v is not None for v in values])
+    return np.array(offs, dtype=np.int64), np.frombuffer(data, dtype=np.uint8), valid
+
+
+def test_string_buffers_with_nulls_and_non_ascii():
+    values = ["Alcántar", None, "", "北京", "x"]
+    t = Table([("s", "str", _buffers(values)), ("n", "int", np.arange(5, dtype=np.int64))])
+    assert t["s"] == values and t.to_pydict()["s"] == values and len(t) == 5
+    pa = pytest.importorskip("pyarrow")
+    arr = pa.table(t).column("s")
+    assert arr.to_pylist() == values and arr.null_count == 1
+    pl = pytest.importorskip("polars")
+    assert pl.DataFrame(t)["s"].to_list() == values
+    assert t.to_polars()["s"].to_list() == values
+    df = t.to_pandas()
+    assert df["s"].isna().tolist() == [False, True, False, False, False]
+    assert df["s"][0] == "Alcántar"
+
+
+def test_string_buffers_without_pyarrow(monkeypatch):
+    import sys
+
+    values = ["a", None, "ç"]
+    t = Table([("s", "str", _buffers(values))])
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    df = t.to_pandas()
+    assert df["s"].isna().tolist() == [False, True, False]
+    pl = pytest.importorskip("polars")
+    assert t.to_polars()["s"].to_list() == values
+
+
+def test_engine_tables_without_pyarrow(monkeypatch):
+    import sys
+
+    net = cin_core.Network.synthetic(patients=200, seed=4)
+    f = net.followups(days=7)
+    ref = f.to_pydict()
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    df = f.to_pandas()
+    assert df["followup_encounter_id"].isna().sum() == sum(x is None for x in ref["followup_encounter_id"])
+    assert df["patient_id"].tolist() == ref["patient_id"]

@@ -9,6 +9,10 @@ tests, drug interactions and shared quality measures.
 >>> net.counts()["patients"]
 2000
 >>> df = net.readmissions(days=30).to_pandas()      # doctest: +SKIP
+>>> cin_core.charlson(df, patient="pid", code="dx") # doctest: +SKIP
+
+Tables convert to pandas, polars and pyarrow (all optional); checks return ``Alert`` objects;
+errors are ``CinError`` subclasses whose messages say where, never patient data.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ._alert import Alert
 from ._network import Hl7Result, IngestIssue, IngestReport, Network
 from ._risk import charlson, check_interactions, cms_hcc, elixhauser
 from ._table import Table
-from .exceptions import CinError, InvalidInputError, KnowledgeBaseError, ParseError
+from .exceptions import CinError, InvalidInputError, IoError, KnowledgeBaseError, ParseError
 
 __all__ = [
     "__version__",
@@ -32,6 +36,7 @@ __all__ = [
     "IngestIssue",
     "IngestReport",
     "InvalidInputError",
+    "IoError",
     "KnowledgeBaseError",
     "Network",
     "ParseError",

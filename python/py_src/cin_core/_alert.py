@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any, Dict, List
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 
-@dataclass(frozen=True)
-class Alert:
-    """One alert.
+class Alert(NamedTuple):
+    """One alert from a check or a real-time feed.
 
-    kind: "duplicate_test", "drug_interaction", "therapeutic_duplication", "admission", "discharge", ...
-    severity: "info", "minor", "moderate", "major" or "contraindicated".
-    rule_id / source: the rule that fired and its public source (paper, label, guideline).
-    evidence: the facts behind it (the prior result, the other drug, organisations, dates).
+    ``kind``: "duplicate_test", "drug_interaction", "therapeutic_duplication", "admission",
+    "discharge", "ed_visit", "readmission", ...; ``severity``: "info", "minor", "moderate",
+    "major" or "contraindicated"; ``rule_id`` and ``source``: the rule that fired and its public
+    source (paper, label, guideline); ``evidence``: the facts behind it (the prior result, the
+    other drug, organisations, dates). Messages carry no patient data.
+
+    >>> [a.kind for a in cin_core.check_interactions(["warfarin", "ibuprofen"])]  # doctest: +SKIP
+    ['drug_interaction']
     """
 
     kind: str
@@ -22,19 +23,12 @@ class Alert:
     message: str
     rule_id: str
     source: str
-    evidence: Dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def _from_dict(cls, d: Dict[str, Any]) -> "Alert":
-        return cls(
-            kind=d["kind"],
-            severity=d["severity"],
-            message=d["message"],
-            rule_id=d["rule_id"],
-            source=d.get("source", ""),
-            evidence=dict(d.get("evidence") or {}),
-        )
+    evidence: Dict[str, Any]
 
 
-def alerts_from_json(text: str) -> List[Alert]:
-    return [Alert._from_dict(d) for d in json.loads(text)]
+_make = Alert._make
+
+
+def alerts(raw: Sequence[Tuple[str, str, str, str, str, Dict[str, Any]]]) -> List[Alert]:
+    """Native alert tuples as `Alert`s."""
+    return [_make(t) for t in raw]

@@ -1,21 +1,26 @@
 """Turning what a notebook holds (lists, numpy, pandas, polars, pyarrow) into columns for Rust.
 
-Strings go to Rust as an Arrow-style pair (int64 offsets, UTF-8 bytes) when pyarrow is present:
-pandas >= 3 and polars already keep strings that way, so no Python string object is touched.
-Without pyarrow, a list of str is passed.
+Strings go to Rust as Arrow buffers (offsets, UTF-8 bytes, validity) when pyarrow is present:
+pandas >= 3 and pyarrow keep strings that way already, so no Python string object is touched and
+nothing is copied. Without pyarrow a list of str is passed.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
 from .exceptions import InvalidInputError
 
+StrColumn = Tuple[str, Any]
 
-def _is_dataframe(x: Any) -> bool:
-    return hasattr(x, "columns") and (hasattr(x, "iloc") or hasattr(x, "select"))
+
+def is_dataframe(x: Any) -> bool:
+    """pandas or polars DataFrame, or a pyarrow Table (anything with named columns)."""
+    return hasattr(x, "columns") and (
+        hasattr(x, "iloc") or hasattr(x, "select") or hasattr(x, "column_names")
+    )
 
 
 def pick_column(frame: Any, name: Optional[str], role: str) -> Any:
@@ -27,52 +32,87 @@ def pick_column(frame: Any, name: Optional[str], role: str) -> Any:
         raise InvalidInputError(f"the DataFrame has no column {name!r} for {role}") from None
 
 
-def string_column(values: Any, role: str) -> Tuple[str, Any]:
-    """("arrow", (offsets, data, valid)) or ("list", list_of_str)."""
+def _arrow_strings(values: Any, pa: Any) -> Any:
+    """A pyarrow string / large_string Array for ``values``, zero-copy where the input allows."""
+    if hasattr(values, "to_arrow") and not isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values.to_arrow()  # polars Series
+    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    elif isinstance(values, np.ndarray) and values.dtype.kind in "iub":
+        arr = pa.array(values.astype(str))
+    else:
+        arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    t = arr.type
+    if pa.types.is_integer(t):
+        arr = arr.cast(pa.string())
+    elif hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t):
+        arr = arr.cast(pa.large_string())
+    elif pa.types.is_null(t):
+        arr = arr.cast(pa.string())
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise InvalidInputError(f"must be strings (got {arr.type})")
+    return arr
+
+
+def string_column(values: Any, role: str) -> StrColumn:
+    """``("arrow", (offsets, data, valid))`` or ``("list", [str | None, ...])`` for Rust."""
+    if isinstance(values, (str, bytes)):
+        raise InvalidInputError(f"{role} must be a column of strings, not a single string")
     try:
         import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is optional
+    except ImportError:  # pyarrow is optional
         pa = None
     if pa is not None:
         try:
-            if hasattr(values, "to_arrow") and not isinstance(values, pa.Array):
-                arr = values.to_arrow()  # polars Series
-            elif isinstance(values, (pa.Array, pa.ChunkedArray)):
-                arr = values
-            else:
-                if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-                    values = values.astype(str)
-                arr = pa.array(values, from_pandas=True)
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.combine_chunks()
-            if pa.types.is_dictionary(arr.type):
-                arr = arr.cast(arr.type.value_type)
-            if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
-                arr = arr.cast(pa.string())
-            if pa.types.is_string_view(arr.type) if hasattr(pa.types, "is_string_view") else False:
-                arr = arr.cast(pa.large_string())
-            if pa.types.is_string(arr.type):
-                arr = arr.cast(pa.large_string())
-            if not pa.types.is_large_string(arr.type):
-                raise InvalidInputError(f"{role} must be strings (got {arr.type})")
-            _, offsets, data = arr.buffers()
+            arr = _arrow_strings(values, pa)
+        except InvalidInputError as e:
+            raise InvalidInputError(f"{role} {e}") from None
+        except (TypeError, ValueError, pa.ArrowException):
+            arr = None  # mixed objects: the plain path below says what is wrong
+        if arr is not None:
             n = len(arr)
-            offs = np.frombuffer(offsets, dtype=np.int64, count=n + 1 + arr.offset)[arr.offset:]
+            off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+            _, offsets, data = arr.buffers()
+            if offsets is None:  # an empty array may have no buffers
+                offs = np.zeros(n + 1, dtype=off_type)
+            else:
+                offs = np.frombuffer(offsets, dtype=off_type, count=n + 1 + arr.offset)[arr.offset :]
             raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
             valid = None
             if arr.null_count:
                 valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-            return "arrow", (np.ascontiguousarray(offs), raw, valid)
-        except InvalidInputError:
-            raise
-        except Exception as e:  # fall back to the plain path with a clear error if that fails too
-            last: Optional[Exception] = e
-        else:  # pragma: no cover
-            last = None
-    else:
-        last = None
+            return "arrow", (offs, raw, valid)
+    out: List[Optional[str]] = []
     try:
-        out = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
-    except TypeError:
-        raise InvalidInputError(f"{role} must be a list, array or column of strings") from last
+        for v in values:
+            if v is None or (isinstance(v, float) and v != v):
+                out.append(None)
+            elif isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, (int, np.integer)):
+                out.append(str(v))
+            else:
+                raise TypeError(type(v).__name__)
+    except TypeError as e:
+        raise InvalidInputError(f"{role} must be a list, array or column of strings ({e})") from None
     return "list", out
+
+
+def float_column(values: Any, role: str) -> "np.ndarray[Any, Any]":
+    """float64 with NaN for missing (ages)."""
+    if hasattr(values, "to_numpy"):
+        try:
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        except TypeError:
+            values = values.to_numpy()
+    try:
+        arr = np.asarray([np.nan if v is None else v for v in values] if isinstance(values, list) else values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{role} must be numbers") from None
+    if arr.ndim != 1:
+        raise InvalidInputError(f"{role} must be one-dimensional")
+    return np.ascontiguousarray(arr)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import _cin_core
-from ._alert import Alert, alerts_from_json
-from ._columns import _is_dataframe, pick_column, string_column
+from ._alert import Alert, alerts as _alerts
+from ._columns import StrColumn, float_column, is_dataframe, pick_column, string_column
 from ._table import Table
 
 
-def _pair(patient_ids: Any, codes: Any, patient: Optional[str], code: Optional[str]):
-    if _is_dataframe(patient_ids):
+def _pair(
+    patient_ids: Any, codes: Any, patient: Optional[str], code: Optional[str]
+) -> Tuple[StrColumn, StrColumn]:
+    if is_dataframe(patient_ids):
         frame = patient_ids
         patient_ids = pick_column(frame, patient, "patient")
         codes = pick_column(frame, code, "code")
@@ -25,20 +27,23 @@ def charlson(
     codes: Any = None,
     *,
     weights: str = "quan2011",
-    age_points: bool = False,
     patient: Optional[str] = None,
     code: Optional[str] = None,
 ) -> Table:
-    """Charlson comorbidity index per patient from (patient_id, ICD code) rows in any order.
+    """Charlson comorbidity index per patient from (patient_id, ICD-10-CM code) rows in any order.
 
-    ICD-10-CM and ICD-9-CM codes (dots, case and spaces normalised; Quan 2005 coding algorithms);
-    ``weights`` "quan2011" or "charlson1987". Columns: patient_id, score, one 0/1 column per
-    category. Accepts lists, numpy, pandas, polars or pyarrow columns, or a DataFrame:
+    Codes are normalised (dots, case, spaces) and matched with the Quan et al. 2005 coding
+    algorithms; ``weights`` is "quan2011" (default) or "charlson1987". Columns: patient_id,
+    score, then one 0/1 column per category, patients in first-seen order. ``patient_ids`` and
+    ``codes`` may be lists, numpy arrays, pandas or polars Series, or pyarrow arrays; or pass a
+    DataFrame and name its columns:
 
+    >>> cin_core.charlson(["p1", "p1", "p2"], ["I50.9", "J44.9", "E11.9"]).to_pydict()["score"]
+    [3, 0]
     >>> cin_core.charlson(df, patient="pid", code="dx")            # doctest: +SKIP
     """
     p, c = _pair(patient_ids, codes, patient, code)
-    return Table(_cin_core.charlson(p, c, weights, bool(age_points)))
+    return Table(_cin_core.charlson(p, c, weights))
 
 
 def elixhauser(
@@ -49,38 +54,62 @@ def elixhauser(
     patient: Optional[str] = None,
     code: Optional[str] = None,
 ) -> Table:
-    """Elixhauser comorbidities (Quan 2005) with van Walraven 2009 weights per patient.
-    Columns: patient_id, score, one 0/1 column per category."""
+    """Elixhauser comorbidities (Quan 2005 ICD-10-CM coding) with the van Walraven 2009 score
+    per patient. Columns: patient_id, score, one 0/1 column per category. Inputs as for
+    :func:`charlson`.
+
+    >>> t = cin_core.elixhauser(["p1", "p1"], ["I50.9", "E66.9"])
+    >>> t.to_pydict()["score"]
+    [3]
+    """
     p, c = _pair(patient_ids, codes, patient, code)
     return Table(_cin_core.elixhauser(p, c, weights))
 
 
 def cms_hcc(
     patient_ids: Any,
-    codes: Any,
-    ages: Any,
-    sexes: Any,
+    codes: Any = None,
+    ages: Any = None,
+    sexes: Any = None,
     *,
     version: str = "V28",
+    patient: Optional[str] = None,
+    code: Optional[str] = None,
+    age: Optional[str] = None,
+    sex: Optional[str] = None,
 ) -> Table:
     """CMS-HCC risk score (V24 or V28, community non-dual aged/disabled) per patient.
 
-    ``patient_ids``/``codes`` are diagnosis rows; ``ages``/``sexes`` are aligned with the diagnosis
-    rows (the first value seen per patient is used). Columns: patient_id, hccs (list), score.
+    ``patient_ids``/``codes`` are diagnosis rows; ``ages`` (years) and ``sexes`` ("F"/"M") are
+    aligned with them (a patient's non-missing values must agree). Columns: patient_id, hccs
+    (list of "HCC<n>"), score (None when age or sex is missing). A DataFrame works too:
+    ``cin_core.cms_hcc(df, patient="pid", code="dx", age="age", sex="sex")``.
+
+    >>> cin_core.cms_hcc(["p1"], ["E11.9"], [70], ["F"]).to_pydict()["hccs"]
+    [['HCC38']]
     """
+    if is_dataframe(patient_ids):
+        frame = patient_ids
+        patient_ids = pick_column(frame, patient, "patient")
+        codes = pick_column(frame, code, "code")
+        ages = pick_column(frame, age, "age")
+        sexes = pick_column(frame, sex, "sex")
+    if codes is None or ages is None or sexes is None:
+        raise TypeError("cms_hcc needs patient_ids, codes, ages and sexes")
     p = string_column(patient_ids, "patient_ids")
     c = string_column(codes, "codes")
     s = string_column(sexes, "sexes")
-    import numpy as np
-
-    a = np.asarray(ages, dtype=np.float64)
+    a = float_column(ages, "ages")
     return Table(_cin_core.cms_hcc(p, c, a, s, version))
 
 
 def check_interactions(drugs: Sequence[str]) -> List[Alert]:
-    """Drug interactions and therapeutic duplications in a list of drugs (RxCUIs or names),
-    with the embedded knowledge base."""
-    return alerts_from_json(_cin_core.check_interactions([str(d) for d in drugs]))
+    """Drug interactions and therapeutic duplications within a list of drugs (RxCUIs, NDCs or
+    names), with the embedded knowledge base.
 
-
-Number = Union[int, float]
+    >>> [a.kind for a in cin_core.check_interactions(["warfarin", "ibuprofen"])]
+    ['drug_interaction']
+    """
+    if isinstance(drugs, str):
+        raise TypeError("drugs must be a list of drug names or codes, not one string")
+    return _alerts(_cin_core.check_interactions([str(d) for d in drugs]))

@@ -1,0 +1,145 @@
+//! The batch risk scores over long-format columns (one row per patient-code pair), with the GIL
+//! released while rows are cut from the Arrow buffers and scored.
+
+use crate::columns::{StrInput, StrView, cut_columns};
+use crate::convert::{alerts_to_py, table_to_py};
+use crate::to_py_err;
+use cin_core::risk::{
+    CharlsonOptions, CharlsonWeights, ElixhauserOptions, ElixhauserWeights, HccOptions, HccVersion,
+};
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use std::time::Instant;
+
+/// Patient ids and codes cut in parallel.
+fn cut2<'a>(p: &StrView<'a>, c: &StrView<'a>) -> PyResult<[Vec<&'a str>; 2]> {
+    let mut cut = cut_columns(&[(p, "patient_ids"), (c, "codes")])?;
+    let c = cut.pop().unwrap_or_default();
+    let p = cut.pop().unwrap_or_default();
+    Ok([p, c])
+}
+
+#[pyfunction]
+pub fn charlson(
+    py: Python<'_>,
+    patient_ids: &Bound<'_, PyAny>,
+    codes: &Bound<'_, PyAny>,
+    weights: &str,
+) -> PyResult<Py<PyAny>> {
+    let opts = CharlsonOptions {
+        weights: CharlsonWeights::from_name(weights).map_err(to_py_err)?,
+        ..CharlsonOptions::default()
+    };
+    let (p, c) = (
+        StrInput::extract(patient_ids, "patient_ids")?,
+        StrInput::extract(codes, "codes")?,
+    );
+    let (p, c) = (p.view()?, c.view()?);
+    let t = py.detach(|| -> PyResult<_> {
+        let [p, c] = cut2(&p, &c)?;
+        cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)
+    })?;
+    table_to_py(py, t)
+}
+
+#[pyfunction]
+pub fn elixhauser(
+    py: Python<'_>,
+    patient_ids: &Bound<'_, PyAny>,
+    codes: &Bound<'_, PyAny>,
+    weights: &str,
+) -> PyResult<Py<PyAny>> {
+    let opts = ElixhauserOptions {
+        weights: ElixhauserWeights::from_name(weights).map_err(to_py_err)?,
+        ..ElixhauserOptions::default()
+    };
+    let (p, c) = (
+        StrInput::extract(patient_ids, "patient_ids")?,
+        StrInput::extract(codes, "codes")?,
+    );
+    let (p, c) = (p.view()?, c.view()?);
+    let t = py.detach(|| -> PyResult<_> {
+        let [p, c] = cut2(&p, &c)?;
+        cin_core::risk::elixhauser(&p, &c, &opts).map_err(to_py_err)
+    })?;
+    table_to_py(py, t)
+}
+
+/// `ages` is float64 with NaN for missing (numpy's natural form for a nullable integer column).
+#[pyfunction]
+pub fn cms_hcc(
+    py: Python<'_>,
+    patient_ids: &Bound<'_, PyAny>,
+    codes: &Bound<'_, PyAny>,
+    ages: PyReadonlyArray1<'_, f64>,
+    sexes: &Bound<'_, PyAny>,
+    version: &str,
+) -> PyResult<Py<PyAny>> {
+    let opts = HccOptions {
+        version: HccVersion::from_name(version).map_err(to_py_err)?,
+        ..HccOptions::default()
+    };
+    let (p, c, s) = (
+        StrInput::extract(patient_ids, "patient_ids")?,
+        StrInput::extract(codes, "codes")?,
+        StrInput::extract(sexes, "sexes")?,
+    );
+    let (p, c, s) = (p.view()?, c.view()?, s.view()?);
+    let ages = ages.as_slice()?;
+    let t = py.detach(|| -> PyResult<_> {
+        let mut cut = cut_columns(&[(&p, "patient_ids"), (&c, "codes"), (&s, "sexes")])?;
+        let (s, c, p) = (cut.pop(), cut.pop(), cut.pop());
+        let (p, c, s) = (
+            p.unwrap_or_default(),
+            c.unwrap_or_default(),
+            s.unwrap_or_default(),
+        );
+        let ages: Vec<Option<i64>> = ages
+            .iter()
+            .map(|a| a.is_finite().then_some(*a as i64))
+            .collect();
+        cin_core::risk::cms_hcc(&p, &c, &ages, &s, &opts).map_err(to_py_err)
+    })?;
+    table_to_py(py, t)
+}
+
+/// Interactions within a drug list, against the embedded knowledge base.
+#[pyfunction]
+pub fn check_interactions(py: Python<'_>, drugs: Vec<String>) -> PyResult<Py<PyAny>> {
+    let alerts = py.detach(|| {
+        let refs: Vec<&str> = drugs.iter().map(String::as_str).collect();
+        cin_core::check_interactions(cin_core::Kb::embedded(), &refs)
+    });
+    alerts_to_py(py, &alerts)
+}
+
+/// Benchmark hook: `(seconds to cut rows from the buffers, seconds of the core Charlson call)`
+/// for columns already converted, so `examples/python/bench_python.py` can compare the whole
+/// Python call with the pure-Rust work on the same data.
+#[pyfunction]
+pub fn _bench_charlson(
+    py: Python<'_>,
+    patient_ids: &Bound<'_, PyAny>,
+    codes: &Bound<'_, PyAny>,
+    weights: &str,
+) -> PyResult<(f64, f64)> {
+    let opts = CharlsonOptions {
+        weights: CharlsonWeights::from_name(weights).map_err(to_py_err)?,
+        ..CharlsonOptions::default()
+    };
+    let (p, c) = (
+        StrInput::extract(patient_ids, "patient_ids")?,
+        StrInput::extract(codes, "codes")?,
+    );
+    let (p, c) = (p.view()?, c.view()?);
+    py.detach(|| -> PyResult<_> {
+        let start = Instant::now();
+        let [p, c] = cut2(&p, &c)?;
+        let cut = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let t = cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)?;
+        let core = start.elapsed().as_secs_f64();
+        drop(t);
+        Ok((cut, core))
+    })
+}
