@@ -49,6 +49,30 @@ python -m pip download -q --disable-pip-version-check --only-binary=:all: --no-d
 CIN_WHEEL_DIR="$ROOT/target/wheels" python -m pytest -q tests/python
 python -m mypy.stubtest cin_core._cin_core cin_core.exceptions --allowlist tests/python/stubtest-allowlist.txt
 
+step "risk scores against the peers (comorbidipy >= 0.8, hccpy) in a Python >= 3.12 venv"
+# comorbidipy 0.8 needs a newer Python than the main venv may have: use the newest 3.12+ found
+# (PATH or pyenv). Without one, or without the peers on the package index, say so and go on.
+PEER_PY=""
+for cand in python3.14 python3.13 python3.12 \
+  $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[2-9]* 2>/dev/null | sort -rV | sed 's|$|/bin/python3|'); do
+  if "$cand" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then
+    PEER_PY=$(command -v "$cand" || echo "$cand"); break
+  fi
+done
+if [ -z "$PEER_PY" ]; then
+  echo "skipped: no Python >= 3.12 on this machine"
+else
+  [ -x .venv-peers/bin/python ] || "$PEER_PY" -m venv .venv-peers
+  if .venv-peers/bin/python -m pip install -q --disable-pip-version-check \
+      "comorbidipy>=0.8" hccpy "setuptools<81" polars pandas numpy "pytest>=8"; then
+    .venv-peers/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+      target/wheels/cin_core-*.whl
+    .venv-peers/bin/python -m pytest -q -rs tests/python/test_risk_peers.py
+  else
+    echo "skipped: comorbidipy >= 0.8 or hccpy could not be installed for $($PEER_PY --version)"
+  fi
+fi
+
 step "the main job runs (network report on the built-in synthetic network)"
 cargo run --release --locked -q --example network_report -- --patients 2000 --json > target/network_report.json
 python - <<'PY'
