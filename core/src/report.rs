@@ -7,10 +7,11 @@ use crate::continuum::{
 use crate::ddi::{DdiSummary, Kb};
 use crate::duptest::{DuplicateSummary, Rules};
 use crate::ingest::IngestReport;
-use crate::measures::{MeasureResult, MeasureSet};
+use crate::measures::{ExternalMeasureInput, MeasureResult, MeasureSet, Period};
 use crate::model::Setting;
 use crate::network::{Counts, Network};
 use crate::risk::RiskSummary;
+use crate::table::Column;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -63,6 +64,112 @@ pub struct NetworkReport {
     pub measures_period: Option<(String, String)>,
     /// Network-level quality measures over `measures_period`.
     pub measures: Vec<MeasureResult>,
+    /// Every measure per attributed practice, with its rank among the practices.
+    pub measures_by_practice: Vec<PracticeMeasure>,
+    /// Open care gaps per measure, most first.
+    pub care_gaps: Vec<GapCount>,
+}
+
+/// One measure at one practice.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PracticeMeasure {
+    pub measure_id: String,
+    pub practice_id: String,
+    pub practice_name: Option<String>,
+    pub denominator: u64,
+    pub numerator: u64,
+    pub rate: Option<f64>,
+    /// 1 = best among the practices with a rate.
+    pub rank: Option<i64>,
+}
+
+/// Open care gaps of one measure (one per patient, or per discharge for follow-up).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GapCount {
+    pub measure_id: String,
+    pub gaps: usize,
+}
+
+/// Network rows, practice rows and gap counts of the measures, each run once.
+fn measure_sections(
+    net: &Network,
+    set: &MeasureSet,
+    period: Period,
+    external: &[ExternalMeasureInput],
+) -> (Vec<MeasureResult>, Vec<PracticeMeasure>, Vec<GapCount>) {
+    let range = Some((period.start(), period.end()));
+    let Ok(table) = net.measures_table(set, range, external) else {
+        return Default::default();
+    };
+    let str_col = |name: &str| match table.column(name) {
+        Some(Column::Str(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let int_col = |name: &str| match table.column(name) {
+        Some(Column::Int(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let (ids, levels, entities) = (
+        str_col("measure_id"),
+        str_col("level"),
+        str_col("entity_id"),
+    );
+    let (dens, nums, ranks) = (
+        int_col("denominator"),
+        int_col("numerator"),
+        int_col("rank"),
+    );
+    let rates = match table.column("rate") {
+        Some(Column::Float(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let (mut network, mut practices) = (Vec::new(), Vec::new());
+    for i in 0..table.len().min(ids.len()) {
+        let (id, den, num) = (
+            ids[i].clone().unwrap_or_default(),
+            dens[i].unwrap_or(0) as u64,
+            nums[i].unwrap_or(0) as u64,
+        );
+        match levels[i].as_deref() {
+            Some("network") => network.push(MeasureResult {
+                id,
+                denominator: den,
+                numerator: num,
+                rate: rates[i],
+            }),
+            Some("practice") => {
+                let practice_id = entities[i].clone().unwrap_or_default();
+                let practice_name = net
+                    .organization_by_key(&practice_id)
+                    .and_then(|o| net.organizations[o.0 as usize].name)
+                    .map(|n| net.str(n).to_string());
+                practices.push(PracticeMeasure {
+                    measure_id: id,
+                    practice_id,
+                    practice_name,
+                    denominator: den,
+                    numerator: num,
+                    rate: rates[i],
+                    rank: ranks[i],
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
+    if let Ok(t) = net.care_gaps_table(set, range, external)
+        && let Some(Column::Str(m)) = t.column("measure_id")
+    {
+        for id in m.iter().flatten() {
+            *gaps.entry(id.clone()).or_insert(0) += 1;
+        }
+    }
+    let mut gaps: Vec<GapCount> = gaps
+        .into_iter()
+        .map(|(measure_id, gaps)| GapCount { measure_id, gaps })
+        .collect();
+    gaps.sort_by(|a, b| b.gaps.cmp(&a.gaps).then(a.measure_id.cmp(&b.measure_id)));
+    (network, practices, gaps)
 }
 
 impl NetworkReport {
@@ -158,15 +265,15 @@ impl NetworkReport {
             .unwrap_or(0);
         let admissions = net.stays().len();
         let measures_period = net.measurement_period(None).ok();
-        let measures = match &measures_period {
+        let (measures, measures_by_practice, care_gaps) = match &measures_period {
             Some(p) => {
                 let external = [
                     net.duplicate_test_flags(rules, *p),
                     net.ddi_exposure_flags(kb, *p),
                 ];
-                net.measures_summary(measure_set, Some((p.start(), p.end())), &external)
+                measure_sections(net, measure_set, *p, &external)
             }
-            None => Vec::new(),
+            None => Default::default(),
         };
         NetworkReport {
             counts: net.counts(),
@@ -190,6 +297,8 @@ impl NetworkReport {
                 .as_ref()
                 .map(|p| (p.start().date_string(), p.end().date_string())),
             measures,
+            measures_by_practice,
+            care_gaps,
         }
     }
 
@@ -357,6 +466,12 @@ impl NetworkReport {
                 m.denominator,
                 m.rate.map_or("-".to_string(), |r| format!("{r:.3}"))
             );
+        }
+        if !self.care_gaps.is_empty() {
+            let _ = writeln!(s, "\nOpen care gaps");
+            for g in self.care_gaps.iter().take(8) {
+                let _ = writeln!(s, "  {:<30} {}", g.measure_id, g.gaps);
+            }
         }
         s
     }

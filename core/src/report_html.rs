@@ -312,6 +312,43 @@ impl NetworkReport {
                 })
                 .collect::<Vec<_>>(),
         );
+        // Rates by practice, one chart per measure (rates over 1 are per-1,000 counts).
+        for m in &self.measures {
+            let rows: Vec<(String, f64)> = self
+                .measures_by_practice
+                .iter()
+                .filter(|p| p.measure_id == m.id)
+                .filter_map(|p| {
+                    let name = p
+                        .practice_name
+                        .clone()
+                        .unwrap_or_else(|| p.practice_id.clone());
+                    let rank = p.rank.map_or(String::new(), |r| format!(" (#{r})"));
+                    Some((format!("{name}{rank}"), p.rate?))
+                })
+                .collect();
+            if rows.len() >= 2 {
+                let percent = rows.iter().all(|r| r.1 <= 1.0);
+                s.push_str(&bar_chart(
+                    &format!("{} by practice", m.id),
+                    &rows,
+                    percent.then_some(1.0),
+                    percent,
+                ));
+            }
+        }
+        if !self.care_gaps.is_empty() {
+            s.push_str("<h2>Open care gaps</h2>");
+            table(
+                s,
+                &["measure", "open gaps"],
+                &self
+                    .care_gaps
+                    .iter()
+                    .map(|g| vec![g.measure_id.clone(), g.gaps.to_string()])
+                    .collect::<Vec<_>>(),
+            );
+        }
     }
 }
 
@@ -345,9 +382,53 @@ mod tests {
             "Drug interactions",
             "Quality measures",
             "hba1c_poor_control",
+            "bp_controlled by practice",
+            "Open care gaps",
         ] {
             assert!(html.contains(h), "{h}");
         }
         assert!(html.ends_with("</html>\n"));
+        assert_eq!(unbalanced_tag(&html), None);
+    }
+
+    /// The first element that is closed out of order or never closed (void and self-closing
+    /// elements aside): a structural check of the page and its inline SVG.
+    fn unbalanced_tag(html: &str) -> Option<String> {
+        let mut stack: Vec<&str> = Vec::new();
+        let mut rest = html;
+        while let Some(i) = rest.find('<') {
+            rest = &rest[i + 1..];
+            let end = rest.find('>')?;
+            let tag = &rest[..end];
+            rest = &rest[end + 1..];
+            if tag.starts_with('!') || tag.ends_with('/') {
+                continue;
+            }
+            let name = tag
+                .trim_start_matches('/')
+                .split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap_or("");
+            if name == "meta" {
+                continue;
+            }
+            if tag.starts_with('/') {
+                if stack.pop() != Some(name) {
+                    return Some(name.to_string());
+                }
+            } else {
+                stack.push(name);
+            }
+        }
+        stack.pop().map(str::to_string)
+    }
+
+    #[test]
+    fn the_checker_catches_a_broken_page() {
+        assert_eq!(unbalanced_tag("<p><b>x</p></b>"), Some("p".to_string()));
+        assert_eq!(
+            unbalanced_tag("<svg><rect/></svg><table>"),
+            Some("table".to_string())
+        );
     }
 }
