@@ -78,9 +78,16 @@ cargo run --release --locked -q --example network_report -- --patients 2000 --js
 python - <<'PY'
 import json
 r = json.load(open("target/network_report.json"))
-for key in ("counts", "ingest", "readmissions_30d", "followup_7d", "followup_30d"):
+for key in ("counts", "ingest", "readmissions_30d", "followup_7d", "followup_30d", "risk",
+            "duplicate_tests", "drug_interactions", "measures"):
     assert key in r, key
 assert r["counts"]["patients"] == 2000, r["counts"]
+assert sum(r["risk"]["tiers"].values()) == 2000, r["risk"]["tiers"]
+assert r["duplicate_tests"]["count"] >= r["duplicate_tests"]["cross_org"] > 0
+assert sum(r["drug_interactions"]["by_severity"].values()) == r["drug_interactions"]["count"] > 0
+ids = {m["id"] for m in r["measures"]}
+assert {"hba1c_poor_control", "readmission_30d", "duplicate_test_rate", "ddi_exposure_rate"} <= ids, ids
+assert all(m["numerator"] <= m["denominator"] or m["id"] == "ed_visits_per_1000" for m in r["measures"])
 print("network_report --json: ok,", r["counts"]["patients"], "patients")
 PY
 
