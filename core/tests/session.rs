@@ -109,3 +109,48 @@ fn a_prescription_interacting_with_another_prescribers_drug_is_flagged() {
             .all(|a| a.kind != AlertKind::DrugInteraction)
     );
 }
+
+#[test]
+fn measures_run_on_tuva_claims() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/claims_tuva");
+    if !std::path::Path::new(dir).exists() {
+        eprintln!("skipped: {dir} missing");
+        return;
+    }
+    let mut s = Session::new();
+    let rep = s.load_claims_tuva(std::path::Path::new(dir)).unwrap();
+    assert!(rep.issues.is_empty(), "{:?}", rep.issues);
+    // The sample covers 2018 (to December 22): the default period would be 2017.
+    let period = ("2018-01-01", "2018-12-31");
+    let t = s.measures(Some(period)).unwrap();
+    let col = |name: &str| t.column(name).unwrap().clone();
+    let (cin_core::Column::Str(ids), cin_core::Column::Str(levels), cin_core::Column::Int(dens)) =
+        (col("measure_id"), col("level"), col("denominator"))
+    else {
+        panic!("column types");
+    };
+    let network: Vec<(String, i64)> = (0..t.len())
+        .filter(|&i| levels[i].as_deref() == Some("network"))
+        .map(|i| (ids[i].clone().unwrap(), dens[i].unwrap()))
+        .collect();
+    assert_eq!(network.len(), s.measure_set().measures().len());
+    // The readmission denominator is the index stays discharged in the period, as the
+    // continuum engine counts them.
+    let net = s.network();
+    let p = net
+        .measurement_period(cin_core::session::parse_period_arg(Some(period)).unwrap())
+        .unwrap();
+    let policy = cin_core::continuum::ReadmissionPolicy::days(30);
+    let stays = net
+        .index_stays_with(&policy)
+        .iter()
+        .filter_map(|(stay, _)| stay.discharge)
+        .filter(|d| (p.start_day..=p.end_day).contains(&d.day()))
+        .count() as i64;
+    let readmission = network
+        .iter()
+        .find(|(id, _)| id == "readmission_30d")
+        .unwrap();
+    assert_eq!(readmission.1, stays);
+    assert!(stays > 0, "the claims sample has inpatient stays in 2018");
+}
