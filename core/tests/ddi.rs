@@ -1107,3 +1107,26 @@ fn synthea_csv_population_sweep() {
     assert_eq!(s.cross_org_duplications, 9);
     assert!(b.net.drug_interactions_table(Kb::embedded()).is_empty());
 }
+
+#[test]
+fn a_memoised_name_follows_a_kb_extension() {
+    let mut kb = cin_core::Kb::embedded().clone();
+    let name = "Zolpaxamine 10 MG Oral Tablet";
+    assert!(kb.resolve(name).is_none());
+    assert!(
+        kb.resolve(name).is_none(),
+        "a miss is memoised, still a miss"
+    );
+    kb.extend_json(
+        br#"{"ingredients": [{"rxcui": 99999901, "name": "zolpaxamine"}]}"#,
+        "site.json",
+    )
+    .unwrap();
+    let r = kb.resolve(name).expect("the extended KB knows the name");
+    assert_eq!(kb.ingredient(r.ingredients[0].0).name, "zolpaxamine");
+    // Repeated lookups give the same answer as the first.
+    assert_eq!(
+        kb.resolve("Warfarin Sodium 5 MG Oral Tablet"),
+        kb.resolve("Warfarin Sodium 5 MG Oral Tablet")
+    );
+}

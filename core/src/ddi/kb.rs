@@ -10,6 +10,7 @@ use crate::error::{CinError, Location, Result};
 use crate::intern::FxHashMap;
 use once_cell::sync::Lazy;
 use std::collections::HashSet;
+use std::sync::RwLock;
 
 /// A compiled ingredient.
 #[derive(Debug, Clone)]
@@ -133,6 +134,8 @@ pub struct Kb {
     ing_dup: Vec<Vec<u16>>,
     /// Largest washout of any rule or ingredient (how far back stopped drugs can matter).
     pub max_washout_days: u32,
+    /// Free-text names already parsed: an EHR sends the same few thousand names over and over.
+    name_memo: NameMemo,
 }
 
 static EMBEDDED_TEXT: &str = include_str!("../../data/ddi/default_kb.json");
@@ -317,7 +320,8 @@ impl Kb {
                 return Some(p.clone());
             }
         }
-        parse_name(t, &self.names, self.max_words)
+        self.name_memo
+            .get_or_insert(t, || parse_name(t, &self.names, self.max_words))
     }
 
     /// Resolves a coded drug (RxNorm or NDC) with its display text as the fallback.
@@ -751,7 +755,44 @@ impl Kb {
             suppressed,
             ing_dup,
             max_washout_days: max_washout,
+            name_memo: NameMemo::default(),
         })
+    }
+}
+
+/// A bounded memo of name → resolution. Cloning a KB (to extend it) starts an empty memo, since
+/// the names it resolves may change.
+#[derive(Debug, Default)]
+struct NameMemo(RwLock<FxHashMap<String, Option<ResolvedDrug>>>);
+
+impl Clone for NameMemo {
+    fn clone(&self) -> Self {
+        NameMemo::default()
+    }
+}
+
+impl NameMemo {
+    /// Distinct names kept; beyond that the memo starts over (memory stays bounded).
+    const CAPACITY: usize = 1 << 16;
+
+    fn get_or_insert(
+        &self,
+        name: &str,
+        parse: impl FnOnce() -> Option<ResolvedDrug>,
+    ) -> Option<ResolvedDrug> {
+        if let Ok(m) = self.0.read()
+            && let Some(r) = m.get(name)
+        {
+            return r.clone();
+        }
+        let r = parse();
+        if let Ok(mut m) = self.0.write() {
+            if m.len() >= Self::CAPACITY {
+                m.clear();
+            }
+            m.insert(name.to_string(), r.clone());
+        }
+        r
     }
 }
 
@@ -775,6 +816,7 @@ fn unreachable_kb() -> Kb {
         suppressed: HashSet::default(),
         ing_dup: Vec::new(),
         max_washout_days: 0,
+        name_memo: NameMemo::default(),
     }
 }
 
