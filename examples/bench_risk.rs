@@ -7,8 +7,8 @@
 //! With `BENCH_RISK_CSV=path` the grouped rows are also written as CSV for the Python peers.
 
 use cin_core::risk::{
-    CharlsonOptions, ElixhauserOptions, HccOptions, HccVersion, charlson, charlson_indexed,
-    cms_hcc, elixhauser,
+    CharlsonOptions, ElixhauserOptions, ElixhauserWeights, HccOptions, HccVersion, charlson,
+    charlson_indexed, cms_hcc, elixhauser,
 };
 use std::time::Instant;
 
@@ -178,6 +178,15 @@ fn main() {
         assert_eq!(c.len(), n_patients);
         let e = timed(&format!("{order} elixhauser"), || {
             elixhauser(&pid, &code, &ElixhauserOptions::default()).expect("elixhauser")
+        });
+        assert_eq!(e.len(), n_patients);
+        drop(e);
+        let ahrq = ElixhauserOptions {
+            weights: ElixhauserWeights::AhrqMortality,
+            ..ElixhauserOptions::default()
+        };
+        let e = timed(&format!("{order} elixhauser ahrq_mortality"), || {
+            elixhauser(&pid, &code, &ahrq).expect("elixhauser ahrq")
         });
         assert_eq!(e.len(), n_patients);
         drop(e);

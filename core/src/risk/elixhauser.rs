@@ -7,11 +7,15 @@
 //! Hierarchy (as comorbidipy `assign0` does): complicated hypertension drops uncomplicated,
 //! complicated diabetes drops uncomplicated, metastatic cancer drops solid tumour.
 //!
-//! The AHRQ "Elixhauser Comorbidity Software Refined" (38 measures, POA rules, readmission and
-//! mortality indices) is not implemented: its yearly code tables were not sourced here.
+//! The AHRQ/HCUP "Elixhauser Comorbidity Software Refined for ICD-10-CM" (38 measures, mortality
+//! and readmission indices) is selected with [`ElixhauserWeights::AhrqMortality`] or
+//! [`ElixhauserWeights::AhrqReadmission`] and lives in `elixhauser_ahrq.rs`.
 
 use super::batch::{Class, CodeReport, PrefixMap, aggregate};
 use super::charlson::{IcdVersion, category_table};
+use super::elixhauser_ahrq::{
+    AhrqIndex, elixhauser_ahrq_index, elixhauser_ahrq_with_report, icd9_unsupported,
+};
 use crate::error::{CinError, Result};
 use crate::table::Table;
 use once_cell::sync::Lazy;
@@ -36,19 +40,39 @@ const DIABC: usize = 11;
 const METACANC: usize = 18;
 const SOLIDTUM: usize = 19;
 
-/// Weighting of the Elixhauser flags.
+/// Weighting of the Elixhauser flags. The van Walraven weights score the Quan 2005 categories
+/// ([`ELIXHAUSER_CATEGORIES`] columns); the AHRQ weights score the AHRQ refined measures
+/// ([`super::AHRQ_MEASURES`] columns, ICD-10-CM only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ElixhauserWeights {
     /// van Walraven et al. 2009 (default).
     #[default]
     VanWalraven,
+    /// AHRQ Elixhauser Comorbidity Software Refined, in-hospital mortality index.
+    AhrqMortality,
+    /// AHRQ Elixhauser Comorbidity Software Refined, 30-day readmission index.
+    AhrqReadmission,
 }
 
 impl ElixhauserWeights {
+    /// `van_walraven` (also `vanwalraven`, `vw`), `ahrq_mortality`, `ahrq_readmission`.
     pub fn from_name(s: &str) -> Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "van_walraven" | "vanwalraven" | "vw" => Ok(ElixhauserWeights::VanWalraven),
-            _ => Err(CinError::invalid("elixhauser weights must be van_walraven")),
+            "ahrq_mortality" => Ok(ElixhauserWeights::AhrqMortality),
+            "ahrq_readmission" => Ok(ElixhauserWeights::AhrqReadmission),
+            _ => Err(CinError::invalid(
+                "elixhauser weights must be van_walraven, ahrq_mortality or ahrq_readmission",
+            )),
+        }
+    }
+
+    /// The AHRQ index these weights select, if any.
+    pub fn ahrq_index(self) -> Option<AhrqIndex> {
+        match self {
+            ElixhauserWeights::VanWalraven => None,
+            ElixhauserWeights::AhrqMortality => Some(AhrqIndex::Mortality),
+            ElixhauserWeights::AhrqReadmission => Some(AhrqIndex::Readmission),
         }
     }
 }
@@ -57,7 +81,7 @@ impl ElixhauserWeights {
 pub struct ElixhauserOptions {
     pub icd: IcdVersion,
     pub weights: ElixhauserWeights,
-    /// Apply the hierarchy (default true).
+    /// Apply the hierarchy (default true); for the AHRQ weights, the AHRQ exclusions.
     pub hierarchy: bool,
 }
 
@@ -107,8 +131,12 @@ pub fn elixhauser_hierarchy(bits: u64) -> u64 {
     b
 }
 
-/// van Walraven score of a category bitset.
-pub fn elixhauser_score_bits(bits: u64, _weights: ElixhauserWeights) -> i32 {
+/// Score of a bitset laid out as the weights' columns: [`ELIXHAUSER_CATEGORIES`] for van
+/// Walraven, [`super::AHRQ_MEASURES`] for the AHRQ indices.
+pub fn elixhauser_score_bits(bits: u64, weights: ElixhauserWeights) -> i32 {
+    if let Some(index) = weights.ahrq_index() {
+        return elixhauser_ahrq_index(bits, index);
+    }
     let mut s = 0;
     let mut b = bits;
     while b != 0 {
@@ -119,13 +147,22 @@ pub fn elixhauser_score_bits(bits: u64, _weights: ElixhauserWeights) -> i32 {
     s
 }
 
-/// Elixhauser flags and van Walraven score per patient from long-format rows: columns
-/// `patient_id`, `score`, one 0/1 Int column per category (after the hierarchy).
+/// Elixhauser flags and score per patient from long-format rows: columns `patient_id`, `score`,
+/// one 0/1 Int column per category (after the hierarchy). With the van Walraven weights the
+/// categories are [`ELIXHAUSER_CATEGORIES`]; with the AHRQ weights they are
+/// [`super::AHRQ_MEASURES`] and the score is the chosen AHRQ index (ICD-10-CM only; an ICD-9
+/// request is `InvalidInput`).
 pub fn elixhauser_with_report(
     patient_ids: &[impl AsRef<str> + Sync],
     codes: &[impl AsRef<str> + Sync],
     opts: &ElixhauserOptions,
 ) -> Result<(Table, CodeReport)> {
+    if let Some(index) = opts.weights.ahrq_index() {
+        if opts.icd != IcdVersion::Icd10 {
+            return Err(icd9_unsupported());
+        }
+        return elixhauser_ahrq_with_report(patient_ids, codes, index, opts.hierarchy);
+    }
     let map = code_map(opts.icd);
     let agg = aggregate(patient_ids, codes, |c| Class {
         bits: map.classify(c),

@@ -1,4 +1,5 @@
-//! Risk stratification: comorbidity indices (Charlson, Elixhauser), CMS-HCC V24/V28,
+//! Risk stratification: comorbidity indices (Charlson, Elixhauser with van Walraven or AHRQ
+//! refined indices), CMS-HCC V24/V28,
 //! readmission scores (LACE, HOSPITAL), pyramid tiers and chronic-disease registries.
 //!
 //! The batch functions take long-format columns (one row per patient-code pair, any order,
@@ -9,6 +10,7 @@
 mod batch;
 mod charlson;
 mod elixhauser;
+mod elixhauser_ahrq;
 mod hcc;
 mod network_risk;
 mod readmission_scores;
@@ -25,6 +27,11 @@ pub use elixhauser::{
     ELIXHAUSER_CATEGORIES, ElixhauserOptions, ElixhauserWeights, WEIGHTS_VAN_WALRAVEN, elixhauser,
     elixhauser_categories_of, elixhauser_hierarchy, elixhauser_indexed, elixhauser_score_bits,
     elixhauser_with_report,
+};
+pub use elixhauser_ahrq::{
+    AHRQ_MEASURES, AhrqIndex, AhrqMeasure, ahrq_measures, elixhauser_ahrq,
+    elixhauser_ahrq_exclusions, elixhauser_ahrq_index, elixhauser_ahrq_measures_of,
+    elixhauser_ahrq_with_report,
 };
 pub use hcc::{
     HccModel, HccOptions, HccSegment, HccVersion, cms_hcc, cms_hcc_with_report, hcc_profile,

@@ -54,13 +54,22 @@ def elixhauser(
     patient: Optional[str] = None,
     code: Optional[str] = None,
 ) -> Table:
-    """Elixhauser comorbidities (Quan 2005 ICD-10-CM coding) with the van Walraven 2009 score
-    per patient. Columns: patient_id, score, one 0/1 column per category. Inputs as for
-    :func:`charlson`.
+    """Elixhauser comorbidities per patient. Columns: patient_id, score, one 0/1 column per
+    category. Inputs as for :func:`charlson`.
+
+    ``weights="van_walraven"`` (default): Quan 2005 ICD-10-CM categories (``chf``, ``carit``...)
+    with the van Walraven 2009 score. ``weights="ahrq_mortality"`` or ``"ahrq_readmission"``:
+    the 38 measures of the AHRQ Elixhauser Comorbidity Software Refined for ICD-10-CM v2026.1
+    (``cmr_aids`` ... ``cmr_wghtloss``, after the software's exclusions) with its in-hospital
+    mortality or 30-day readmission index as the score; every code is taken as present on
+    admission and as a secondary diagnosis.
 
     >>> t = cin_core.elixhauser(["p1", "p1"], ["I50.9", "E66.9"])
     >>> t.to_pydict()["score"]
     [3]
+    >>> t = cin_core.elixhauser(["p1", "p1"], ["I50.9", "E66.9"], weights="ahrq_mortality")
+    >>> t.to_pydict()["score"], t.to_pydict()["cmr_hf"]
+    ([7], [1])
     """
     p, c = _pair(patient_ids, codes, patient, code)
     return Table(_cin_core.elixhauser(p, c, weights))
