@@ -20,7 +20,7 @@
 use super::batch::MixMap;
 #[cfg(test)]
 use super::batch::aggregate_threads;
-use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths};
+use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths, same_str};
 use crate::error::{CinError, Result};
 use crate::model::Sex;
 use crate::table::{Column, Table};
@@ -228,6 +228,8 @@ pub struct HccModel {
     /// Dense index -> HCC number, ascending.
     hccs: Vec<u16>,
     dx: MixMap<&'static str, u128>,
+    /// `HCC<n>` per dense index, formatted once rather than per patient.
+    labels: Vec<String>,
     hierarchy: Vec<(u128, u128)>,
     interactions: Vec<(u128, Option<u128>)>,
     segments: Vec<SegmentFactors>,
@@ -341,6 +343,7 @@ impl HccModel {
                 .iter()
                 .map(|d| (mask(d.a), d.b.map(mask)))
                 .collect(),
+            labels: hccs.iter().map(|n| format!("HCC{n}")).collect(),
             hccs,
             dx,
             hierarchy,
@@ -479,7 +482,7 @@ impl HccModel {
         let mut b = hccs;
         while b != 0 {
             let i = b.trailing_zeros() as usize;
-            out.push(format!("HCC{}", self.hccs[i]));
+            out.push(self.labels[i].clone());
             b &= b - 1;
         }
         out
@@ -509,6 +512,36 @@ struct DemographicsSink<'a, A: AsRef<str>> {
     ages: &'a [Option<i64>],
     sexes: &'a [A],
     per_patient: Vec<PatientDemographics>,
+    /// The previous row's sex text and its parse: sexes repeat, parsing allocates.
+    last_sex: Option<(&'a str, Option<Sex>)>,
+}
+
+impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
+    fn new(ages: &'a [Option<i64>], sexes: &'a [A]) -> Self {
+        DemographicsSink {
+            ages,
+            sexes,
+            per_patient: Vec::new(),
+            last_sex: None,
+        }
+    }
+
+    /// Parsed sex of a row (`None` when empty or unrecognised), reusing the previous row's.
+    fn sex(&mut self, row: usize) -> Option<Sex> {
+        let text = self.sexes[row].as_ref();
+        match self.last_sex {
+            Some((prev, sex)) if same_str(prev, text) => sex,
+            _ => {
+                let sex = if text.is_empty() {
+                    None
+                } else {
+                    Some(Sex::parse(text)).filter(|s| *s != Sex::Unknown)
+                };
+                self.last_sex = Some((text, sex));
+                sex
+            }
+        }
+    }
 }
 
 /// (age, row it came from), (sex, row it came from).
@@ -543,6 +576,7 @@ fn fold_sex(slot: &mut Option<(Sex, usize)>, v: Option<(Sex, usize)>) -> Result<
 }
 
 impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
+    #[inline]
     fn row(&mut self, row: usize, p: u32) -> Result<()> {
         let p = p as usize;
         if p == self.per_patient.len() {
@@ -552,14 +586,7 @@ impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
             Some(a) if a < 0 => return Err(CinError::invalid(format!("row {row}: negative age"))),
             a => a.map(|a| (a, row)),
         };
-        let sex = self.sexes[row].as_ref();
-        let sex = if sex.is_empty() {
-            None
-        } else {
-            Some(Sex::parse(sex))
-                .filter(|s| *s != Sex::Unknown)
-                .map(|s| (s, row))
-        };
+        let sex = self.sex(row).map(|s| (s, row));
         let slot = &mut self.per_patient[p];
         fold_age(&mut slot.0, age)?;
         fold_sex(&mut slot.1, sex)
@@ -602,11 +629,7 @@ pub fn cms_hcc_with_report(
         patient_ids,
         codes,
         |c| model.classify(c),
-        || DemographicsSink {
-            ages,
-            sexes,
-            per_patient: Vec::new(),
-        },
+        || DemographicsSink::new(ages, sexes),
     )?;
     let demo: Vec<(Option<i64>, Sex)> = sink
         .per_patient
@@ -822,11 +845,7 @@ mod tests {
             &ids,
             &codes,
             |c| model.classify(c),
-            || DemographicsSink {
-                ages: &ages,
-                sexes: &sexes,
-                per_patient: Vec::new(),
-            },
+            || DemographicsSink::new(&ages, &sexes),
             3,
         )
         .err()
