@@ -170,6 +170,8 @@ fn main() {
         let row_ages: Vec<Option<i64>> = rows.iter().map(|r| ages[r.0 as usize]).collect();
         let row_sexes: Vec<&str> = rows.iter().map(|r| sexes[r.0 as usize]).collect();
         let idx: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        // The inputs alone: what the calls' own memory adds shows against this.
+        println!("{order} inputs built, peak RSS {:.0} MiB", peak_rss_mib());
 
         let c = timed(&format!("{order} charlson"), || {
             charlson(&pid, &code, &CharlsonOptions::default()).expect("charlson")

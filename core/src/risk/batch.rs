@@ -77,7 +77,7 @@ pub fn normalize_dx(raw: &str) -> Option<String> {
 }
 
 /// Bitset types the aggregation works with (u64 for Charlson/Elixhauser, u128 for HCCs).
-pub trait Bits: Copy + Default + PartialEq + std::ops::BitOrAssign {}
+pub trait Bits: Copy + Default + Eq + std::hash::Hash + std::ops::BitOrAssign {}
 impl Bits for u64 {}
 impl Bits for u128 {}
 
@@ -390,7 +390,11 @@ where
 {
     let mut patients = StrIndex::with_capacity((codes.len() / 8).min(1 << 20));
     let mut raw_codes = StrIndex::with_capacity(4096);
-    let mut infos: Vec<CodeInfo<B>> = Vec::with_capacity(4096);
+    // Raw code id -> index into `classes`, the distinct (bits, edit, kind) values: a few
+    // hundred at most, so the per-row reads stay in L1/L2 however many raw codes there are.
+    let mut code_class: Vec<u32> = Vec::with_capacity(4096);
+    let mut classes: Vec<CodeInfo<B>> = Vec::new();
+    let mut class_ids: MixMap<(B, u8, u8), u32> = MixMap::default();
     let mut normalised: MixMap<String, Class<B>> = MixMap::default();
     let mut unmatched = Vec::new();
     let mut out = Aggregated {
@@ -428,14 +432,17 @@ where
         sink.row(row, p)?;
         let (cid, new) = raw_codes.insert(code.as_ref());
         if new {
-            infos.push(classify_raw(
-                code.as_ref(),
-                classify,
-                &mut normalised,
-                &mut unmatched,
-            ));
+            let info = classify_raw(code.as_ref(), classify, &mut normalised, &mut unmatched);
+            let next = classes.len() as u32;
+            let k = *class_ids
+                .entry((info.bits, info.edit, info.kind as u8))
+                .or_insert(next);
+            if k == next {
+                classes.push(info);
+            }
+            code_class.push(k);
         }
-        let info = infos[cid as usize];
+        let info = classes[code_class[cid as usize] as usize];
         kinds[info.kind as usize] += 1;
         if info.edit == 0 {
             out.bits[p as usize] |= info.bits;

@@ -230,6 +230,8 @@ pub struct HccModel {
     dx: MixMap<&'static str, u128>,
     /// `HCC<n>` per dense index, formatted once rather than per patient.
     labels: Vec<String>,
+    /// V28 heart patch masks (HCC 223; HCCs 221, 222, 224-226), computed once.
+    heart_patch: (u128, u128),
     hierarchy: Vec<(u128, u128)>,
     interactions: Vec<(u128, Option<u128>)>,
     segments: Vec<SegmentFactors>,
@@ -344,6 +346,7 @@ impl HccModel {
                 .map(|d| (mask(d.a), d.b.map(mask)))
                 .collect(),
             labels: hccs.iter().map(|n| format!("HCC{n}")).collect(),
+            heart_patch: (bit(223), mask(&[221, 222, 224, 225, 226])),
             hccs,
             dx,
             hierarchy,
@@ -419,10 +422,7 @@ impl HccModel {
     pub fn apply_hierarchy(&self, cc: u128) -> u128 {
         let mut cc = cc;
         if self.version == HccVersion::V28 {
-            let hcc223 = self.bit(223);
-            let others = [221, 222, 224, 225, 226]
-                .iter()
-                .fold(0u128, |m, n| m | self.bit(*n));
+            let (hcc223, others) = self.heart_patch;
             if cc & hcc223 != 0 && cc & others == 0 {
                 cc &= !hcc223;
             }
@@ -665,19 +665,61 @@ fn score_patients(
         let (age, sex) = demo[p as usize];
         cc[p as usize] |= model.edited(edit, bits, age, sex);
     }
-    let mut hccs = Vec::with_capacity(ids.len());
-    let mut scores = Vec::with_capacity(ids.len());
-    for (p, bits) in cc.into_iter().enumerate() {
-        let h = model.apply_hierarchy(bits);
-        let (age, sex) = demo[p];
-        scores.push(age.and_then(|a| model.score(h, a, sex, opts)));
-        hccs.push(model.labels(h));
+    // Hierarchy, score and label lists per patient: independent, so large batches are cut
+    // into one contiguous part per core (the label strings are most of the cost).
+    let part = |range: std::ops::Range<usize>| {
+        let ids: Vec<Option<String>> = ids[range.clone()]
+            .iter()
+            .map(|s| Some((*s).to_owned()))
+            .collect();
+        let mut hccs = Vec::with_capacity(range.len());
+        let mut scores = Vec::with_capacity(range.len());
+        for p in range {
+            let h = model.apply_hierarchy(cc[p]);
+            let (age, sex) = demo[p];
+            scores.push(age.and_then(|a| model.score(h, a, sex, opts)));
+            hccs.push(model.labels(h));
+        }
+        (ids, hccs, scores)
+    };
+    let n = cc.len();
+    let threads = if n < 100_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
+    };
+    let per = n.div_ceil(threads).max(1);
+    let parts: Vec<_> = if threads <= 1 {
+        vec![part(0..n)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .step_by(per)
+                .map(|start| {
+                    let part = &part;
+                    let range = start..(start + per).min(n);
+                    scope.spawn(move || part(range))
+                })
+                .collect();
+            (0..n)
+                .step_by(per)
+                .zip(handles)
+                .map(|(start, h)| {
+                    h.join()
+                        .unwrap_or_else(|_| part(start..(start + per).min(n)))
+                })
+                .collect()
+        })
+    };
+    let mut parts = parts.into_iter();
+    let (mut id_col, mut hccs, mut scores) = parts.next().unwrap_or_default();
+    for (i, h, s) in parts {
+        id_col.extend(i);
+        hccs.extend(h);
+        scores.extend(s);
     }
     Table::new()
-        .with(
-            "patient_id",
-            Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()),
-        )
+        .with("patient_id", Column::Str(id_col))
         .with("hccs", Column::StrList(hccs))
         .with("score", Column::Float(scores))
 }
