@@ -72,7 +72,11 @@ fn cpu_seconds() -> f64 {
 
 /// Runs `f` (twice with BENCH_RISK_REPEAT=1: the second run reuses memory the first freed,
 /// which separates the compute from first-touch page faults), printing wall and CPU seconds.
-fn timed<T>(label: &str, f: impl Fn() -> T) -> T {
+fn timed<T: Default>(label: &str, f: impl Fn() -> T) -> T {
+    // BENCH_RISK_ONLY=charlson times only the calls whose label contains the text.
+    if std::env::var("BENCH_RISK_ONLY").is_ok_and(|only| !label.contains(only.as_str())) {
+        return T::default();
+    }
     if std::env::var_os("BENCH_RISK_REPEAT").is_some() {
         let (t, c) = (Instant::now(), cpu_seconds());
         drop(f());
@@ -166,20 +170,22 @@ fn main() {
         let row_ages: Vec<Option<i64>> = rows.iter().map(|r| ages[r.0 as usize]).collect();
         let row_sexes: Vec<&str> = rows.iter().map(|r| sexes[r.0 as usize]).collect();
         let idx: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        // The inputs alone: what the calls' own memory adds shows against this.
+        println!("{order} inputs built, peak RSS {:.0} MiB", peak_rss_mib());
 
         let c = timed(&format!("{order} charlson"), || {
             charlson(&pid, &code, &CharlsonOptions::default()).expect("charlson")
         });
-        assert_eq!(c.len(), n_patients);
+        assert!(c.is_empty() || c.len() == n_patients);
         drop(c);
         let c = timed(&format!("{order} charlson_indexed"), || {
             charlson_indexed(&code, &idx, n_patients).expect("indexed")
         });
-        assert_eq!(c.len(), n_patients);
+        assert!(c.is_empty() || c.len() == n_patients);
         let e = timed(&format!("{order} elixhauser"), || {
             elixhauser(&pid, &code, &ElixhauserOptions::default()).expect("elixhauser")
         });
-        assert_eq!(e.len(), n_patients);
+        assert!(e.is_empty() || e.len() == n_patients);
         drop(e);
         let ahrq = ElixhauserOptions {
             weights: ElixhauserWeights::AhrqMortality,
@@ -198,7 +204,7 @@ fn main() {
             let h = timed(&format!("{order} cms_hcc {version:?}"), || {
                 cms_hcc(&pid, &code, &row_ages, &row_sexes, &opts).expect("hcc")
             });
-            assert_eq!(h.len(), n_patients);
+            assert!(h.is_empty() || h.len() == n_patients);
         }
     }
     // Cost of the output alone: one id string and 17 Int columns per patient (the Charlson

@@ -218,23 +218,39 @@ pub fn charlson_age_points(age: i64, first_point_age: i64) -> i32 {
 }
 
 /// Builds `patient_id`, `score`, one 0/1 column per category.
+///
+/// For large tables a second thread builds the id strings (one allocation each) and the first
+/// few flag columns while this one builds the rest: the work is mostly first touches of fresh
+/// memory, which two cores take in parallel.
 pub(crate) fn category_table(
     ids: &[&str],
     scores: Vec<Option<i64>>,
     bits: &[u64],
     categories: &[&str],
 ) -> Table {
+    let id_column = || Column::Str(ids.iter().map(|s| Some((*s).to_owned())).collect());
+    let flags = |range: std::ops::Range<usize>| -> Vec<Column> {
+        range
+            .map(|i| Column::Int(bits.iter().map(|b| Some(((b >> i) & 1) as i64)).collect()))
+            .collect()
+    };
+    let split = categories.len() / 4;
+    let (id_col, mut flag_cols) = if ids.len() >= 100_000 {
+        std::thread::scope(|scope| {
+            let h = scope.spawn(|| (id_column(), flags(0..split)));
+            let rest = flags(split..categories.len());
+            let (id_col, mut first) = h.join().unwrap_or_else(|_| (id_column(), flags(0..split)));
+            first.extend(rest);
+            (id_col, first)
+        })
+    } else {
+        (id_column(), flags(0..categories.len()))
+    };
     let mut t = Table::new()
-        .with(
-            "patient_id",
-            Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()),
-        )
+        .with("patient_id", id_col)
         .with("score", Column::Int(scores));
-    for (i, name) in categories.iter().enumerate() {
-        t = t.with(
-            name,
-            Column::Int(bits.iter().map(|b| Some(((b >> i) & 1) as i64)).collect()),
-        );
+    for (name, column) in categories.iter().zip(flag_cols.drain(..)) {
+        t = t.with(name, column);
     }
     t
 }

@@ -20,7 +20,7 @@
 use super::batch::MixMap;
 #[cfg(test)]
 use super::batch::aggregate_threads;
-use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths};
+use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths, same_str};
 use crate::error::{CinError, Result};
 use crate::model::Sex;
 use crate::table::{Column, Table};
@@ -228,6 +228,10 @@ pub struct HccModel {
     /// Dense index -> HCC number, ascending.
     hccs: Vec<u16>,
     dx: MixMap<&'static str, u128>,
+    /// `HCC<n>` per dense index, formatted once rather than per patient.
+    labels: Vec<String>,
+    /// V28 heart patch masks (HCC 223; HCCs 221, 222, 224-226), computed once.
+    heart_patch: (u128, u128),
     hierarchy: Vec<(u128, u128)>,
     interactions: Vec<(u128, Option<u128>)>,
     segments: Vec<SegmentFactors>,
@@ -341,6 +345,8 @@ impl HccModel {
                 .iter()
                 .map(|d| (mask(d.a), d.b.map(mask)))
                 .collect(),
+            labels: hccs.iter().map(|n| format!("HCC{n}")).collect(),
+            heart_patch: (bit(223), mask(&[221, 222, 224, 225, 226])),
             hccs,
             dx,
             hierarchy,
@@ -416,10 +422,7 @@ impl HccModel {
     pub fn apply_hierarchy(&self, cc: u128) -> u128 {
         let mut cc = cc;
         if self.version == HccVersion::V28 {
-            let hcc223 = self.bit(223);
-            let others = [221, 222, 224, 225, 226]
-                .iter()
-                .fold(0u128, |m, n| m | self.bit(*n));
+            let (hcc223, others) = self.heart_patch;
             if cc & hcc223 != 0 && cc & others == 0 {
                 cc &= !hcc223;
             }
@@ -479,7 +482,7 @@ impl HccModel {
         let mut b = hccs;
         while b != 0 {
             let i = b.trailing_zeros() as usize;
-            out.push(format!("HCC{}", self.hccs[i]));
+            out.push(self.labels[i].clone());
             b &= b - 1;
         }
         out
@@ -509,6 +512,36 @@ struct DemographicsSink<'a, A: AsRef<str>> {
     ages: &'a [Option<i64>],
     sexes: &'a [A],
     per_patient: Vec<PatientDemographics>,
+    /// The previous row's sex text and its parse: sexes repeat, parsing allocates.
+    last_sex: Option<(&'a str, Option<Sex>)>,
+}
+
+impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
+    fn new(ages: &'a [Option<i64>], sexes: &'a [A]) -> Self {
+        DemographicsSink {
+            ages,
+            sexes,
+            per_patient: Vec::new(),
+            last_sex: None,
+        }
+    }
+
+    /// Parsed sex of a row (`None` when empty or unrecognised), reusing the previous row's.
+    fn sex(&mut self, row: usize) -> Option<Sex> {
+        let text = self.sexes[row].as_ref();
+        match self.last_sex {
+            Some((prev, sex)) if same_str(prev, text) => sex,
+            _ => {
+                let sex = if text.is_empty() {
+                    None
+                } else {
+                    Some(Sex::parse(text)).filter(|s| *s != Sex::Unknown)
+                };
+                self.last_sex = Some((text, sex));
+                sex
+            }
+        }
+    }
 }
 
 /// (age, row it came from), (sex, row it came from).
@@ -543,6 +576,7 @@ fn fold_sex(slot: &mut Option<(Sex, usize)>, v: Option<(Sex, usize)>) -> Result<
 }
 
 impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
+    #[inline]
     fn row(&mut self, row: usize, p: u32) -> Result<()> {
         let p = p as usize;
         if p == self.per_patient.len() {
@@ -552,14 +586,7 @@ impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
             Some(a) if a < 0 => return Err(CinError::invalid(format!("row {row}: negative age"))),
             a => a.map(|a| (a, row)),
         };
-        let sex = self.sexes[row].as_ref();
-        let sex = if sex.is_empty() {
-            None
-        } else {
-            Some(Sex::parse(sex))
-                .filter(|s| *s != Sex::Unknown)
-                .map(|s| (s, row))
-        };
+        let sex = self.sex(row).map(|s| (s, row));
         let slot = &mut self.per_patient[p];
         fold_age(&mut slot.0, age)?;
         fold_sex(&mut slot.1, sex)
@@ -602,11 +629,7 @@ pub fn cms_hcc_with_report(
         patient_ids,
         codes,
         |c| model.classify(c),
-        || DemographicsSink {
-            ages,
-            sexes,
-            per_patient: Vec::new(),
-        },
+        || DemographicsSink::new(ages, sexes),
     )?;
     let demo: Vec<(Option<i64>, Sex)> = sink
         .per_patient
@@ -642,19 +665,61 @@ fn score_patients(
         let (age, sex) = demo[p as usize];
         cc[p as usize] |= model.edited(edit, bits, age, sex);
     }
-    let mut hccs = Vec::with_capacity(ids.len());
-    let mut scores = Vec::with_capacity(ids.len());
-    for (p, bits) in cc.into_iter().enumerate() {
-        let h = model.apply_hierarchy(bits);
-        let (age, sex) = demo[p];
-        scores.push(age.and_then(|a| model.score(h, a, sex, opts)));
-        hccs.push(model.labels(h));
+    // Hierarchy, score and label lists per patient: independent, so large batches are cut
+    // into one contiguous part per core (the label strings are most of the cost).
+    let part = |range: std::ops::Range<usize>| {
+        let ids: Vec<Option<String>> = ids[range.clone()]
+            .iter()
+            .map(|s| Some((*s).to_owned()))
+            .collect();
+        let mut hccs = Vec::with_capacity(range.len());
+        let mut scores = Vec::with_capacity(range.len());
+        for p in range {
+            let h = model.apply_hierarchy(cc[p]);
+            let (age, sex) = demo[p];
+            scores.push(age.and_then(|a| model.score(h, a, sex, opts)));
+            hccs.push(model.labels(h));
+        }
+        (ids, hccs, scores)
+    };
+    let n = cc.len();
+    let threads = if n < 100_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
+    };
+    let per = n.div_ceil(threads).max(1);
+    let parts: Vec<_> = if threads <= 1 {
+        vec![part(0..n)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .step_by(per)
+                .map(|start| {
+                    let part = &part;
+                    let range = start..(start + per).min(n);
+                    scope.spawn(move || part(range))
+                })
+                .collect();
+            (0..n)
+                .step_by(per)
+                .zip(handles)
+                .map(|(start, h)| {
+                    h.join()
+                        .unwrap_or_else(|_| part(start..(start + per).min(n)))
+                })
+                .collect()
+        })
+    };
+    let mut parts = parts.into_iter();
+    let (mut id_col, mut hccs, mut scores) = parts.next().unwrap_or_default();
+    for (i, h, s) in parts {
+        id_col.extend(i);
+        hccs.extend(h);
+        scores.extend(s);
     }
     Table::new()
-        .with(
-            "patient_id",
-            Column::Str(ids.iter().map(|s| Some(s.to_string())).collect()),
-        )
+        .with("patient_id", Column::Str(id_col))
         .with("hccs", Column::StrList(hccs))
         .with("score", Column::Float(scores))
 }
@@ -822,11 +887,7 @@ mod tests {
             &ids,
             &codes,
             |c| model.classify(c),
-            || DemographicsSink {
-                ages: &ages,
-                sexes: &sexes,
-                per_patient: Vec::new(),
-            },
+            || DemographicsSink::new(&ages, &sexes),
             3,
         )
         .err()
