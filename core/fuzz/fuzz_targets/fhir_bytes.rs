@@ -1,7 +1,7 @@
 //! Any bytes through the FHIR loader (`Network::load_fhir_bytes`): as given (Bundle, single
 //! resource or detected ndjson), again into the same network (a second load merges into what the
 //! first one made), and reshaped to look like bulk ndjson so the per-line path runs on every input.
-//! None may panic, hang or overflow the stack.
+//! None may panic, hang or overflow the stack, and the good first ndjson line always loads.
 #![no_main]
 
 use cin_core::Network;
@@ -29,7 +29,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = net.load_fhir_bytes(data, "fuzz.json");
     let _ = net.load_fhir_bytes(data, "fuzz-again.json");
     let _ = net.counts();
+    // One good line first: whatever follows, the input is ndjson and that line loads.
     let mut net = Network::new();
-    let _ = net.load_fhir_bytes(&as_ndjson(data), "fuzz.ndjson");
+    let rep = net.load_fhir_bytes(&as_ndjson(data), "fuzz.ndjson");
+    assert!(rep.is_ok(), "ndjson with a good first line is read");
+    assert!(
+        net.patient_by_id("fuzz-head").is_some(),
+        "a bad line never drops its neighbours"
+    );
     let _ = net.patient_list();
 });
