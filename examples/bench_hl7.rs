@@ -2,6 +2,8 @@
 //! real-time ingest (mapping + alerts + ACK) messages per second.
 //!
 //! `cargo run --release -p cin-core --example bench_hl7 [-- DIR [MB]]`
+//! Rates are wall-clock; the ingest lines add messages per CPU-second of the bench thread,
+//! which stays comparable when other work shares the machine.
 //! DIR defaults to `../shared/data/hl7v2` next to the repository; MB (default 100) is the size
 //! of the in-memory corpus built by repeating the shared ADT messages.
 
@@ -9,6 +11,24 @@ use cin_core::Network;
 use cin_core::hl7::{Hl7Options, ParseOptions, parse};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Time this thread has spent on a CPU (Linux `/proc/thread-self/schedstat`, nanoseconds), so
+/// figures taken on a busy shared machine can be compared; `None` elsewhere.
+fn thread_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
+/// `; N messages per CPU-second` since `cpu0`, or nothing when CPU time is unavailable.
+fn cpu_rate(cpu0: Option<f64>, n: usize) -> String {
+    match (cpu0, thread_cpu_seconds()) {
+        (Some(a), Some(b)) if b > a => {
+            format!("; {:.0} messages per CPU-second", n as f64 / (b - a))
+        }
+        _ => String::new(),
+    }
+}
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -171,10 +191,12 @@ fn main() {
     let joined: Vec<u8> = msgs.iter().flat_map(|m| m.bytes()).collect();
     let mut net = Network::new();
     let t = Instant::now();
+    let cpu0 = thread_cpu_seconds();
     let rep = net.load_hl7_bytes(&joined, "bench").unwrap();
+    let cpu = cpu_rate(cpu0, msgs.len());
     let dt = t.elapsed().as_secs_f64();
     println!(
-        "{:<28} {:>7.0} messages/s  ({} loaded)",
+        "{:<28} {:>7.0} messages/s  ({} loaded){cpu}",
         "load_hl7_bytes (map only)",
         msgs.len() as f64 / dt,
         rep.total_loaded()
@@ -182,6 +204,7 @@ fn main() {
     let mut net = Network::new();
     let opts = Hl7Options::default();
     let t = Instant::now();
+    let cpu0 = thread_cpu_seconds();
     let mut alerts = 0usize;
     let mut acks = 0usize;
     for m in &msgs {
@@ -189,9 +212,10 @@ fn main() {
         alerts += r.alerts.len();
         acks += r.ack.len();
     }
+    let cpu = cpu_rate(cpu0, msgs.len());
     let dt = t.elapsed().as_secs_f64();
     println!(
-        "{:<28} {:>7.0} messages/s  ({} messages, {:.1} MB, {alerts} alerts, {} ACK bytes, {:.0} ms)",
+        "{:<28} {:>7.0} messages/s  ({} messages, {:.1} MB, {alerts} alerts, {} ACK bytes, {:.0} ms){cpu}",
         "ingest_hl7 (map+alerts+ACK)",
         msgs.len() as f64 / dt,
         msgs.len(),

@@ -525,6 +525,25 @@ fn ndjson_bytes_with_a_broken_first_line_are_still_ndjson() {
     ));
 }
 
+/// Regression (found by mutating the shared samples): an ndjson line whose `{` was lost made
+/// the whole input "not valid JSON", dropping the good lines around it.
+#[test]
+fn ndjson_line_not_starting_with_a_brace_drops_only_itself() {
+    let text = concat!(
+        r#"{"resourceType":"Patient","id":"p1"}"#,
+        "\n",
+        r#":"resourceType":"Organization","id":"o1"}"#,
+        "\n",
+        r#"{"resourceType":"Patient","id":"p2"}"#,
+        "\n"
+    );
+    let (net, rep) = load_bytes(text);
+    assert_eq!(net.counts().patients, 2);
+    assert_eq!(net.counts().organizations, 0);
+    assert_eq!(rep.issues.len(), 1);
+    assert_eq!(rep.issues[0].location.line, Some(2));
+}
+
 #[test]
 fn reversed_period_keeps_start_and_drops_end() {
     let (net, rep) = load_bytes(
@@ -712,4 +731,84 @@ fn claim_without_encounter_and_diagnosis_resolved_across_files() {
     assert_eq!(net.str(claim_dx[0].code.value), "E119");
     assert!(claim_dx[0].provenance.org.is_some());
     assert_eq!(net.counts().patients, 1);
+}
+
+/// Deterministic mutations (byte swaps to JSON punctuation, truncations, deletions, insertions)
+/// of the shared spec examples and ndjson slices: no load may panic, and a mutated resource
+/// between two good ndjson lines never drops them (the same inputs `fuzz/fhir_bytes` starts
+/// from; the fuzzer found no crash, this keeps the property in the ordinary test suite).
+#[test]
+fn mutated_shared_resources_never_panic_or_drop_neighbours() {
+    let Some(d) = data() else { return };
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    let mut spec: Vec<PathBuf> = std::fs::read_dir(d.join("fhir_r4_examples/spec"))
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    spec.sort();
+    for f in spec
+        .iter()
+        .filter(|f| f.metadata().is_ok_and(|m| m.len() < 50_000))
+    {
+        seeds.push(std::fs::read(f).unwrap());
+    }
+    for ty in ["Patient", "Encounter", "Condition", "MedicationRequest"] {
+        let f = d.join(format!("synthea_fhir_ndjson/{ty}.000.ndjson"));
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            let first: Vec<&str> = text.lines().take(3).collect();
+            seeds.push(first.join("\n").into_bytes());
+        }
+    }
+    assert!(seeds.len() > 10, "shared FHIR samples are present");
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let specials = [
+        b'{', b'}', b'[', b']', b'"', b':', b',', b'\\', b'\n', b'-', b'9', b'e', 0xFF, 0x00,
+    ];
+    let head = br#"{"resourceType":"Patient","id":"neighbour-a","identifier":[{"system":"urn:cin-test","value":"a"}]}"#;
+    let tail = br#"{"resourceType":"Patient","id":"neighbour-b","identifier":[{"system":"urn:cin-test","value":"b"}]}"#;
+    for orig in &seeds {
+        for _ in 0..15 {
+            let mut b = orig.clone();
+            for _ in 0..1 + next() % 6 {
+                if b.is_empty() {
+                    break;
+                }
+                let i = (next() as usize) % b.len();
+                match next() % 4 {
+                    0 => b[i] = specials[(next() as usize) % specials.len()],
+                    1 => b.truncate(i),
+                    2 => {
+                        b.remove(i);
+                    }
+                    _ => b.insert(i, specials[(next() as usize) % specials.len()]),
+                }
+            }
+            let mut net = Network::new();
+            let _ = net.load_fhir_bytes(&b, "mutated.json");
+            let _ = net.load_fhir_bytes(&b, "mutated-again.json");
+            // The mutated bytes as one ndjson line between two good ones.
+            let mut nd = head.to_vec();
+            nd.push(b'\n');
+            nd.extend(
+                b.iter()
+                    .map(|&c| if c == b'\n' || c == b'\r' { b' ' } else { c }),
+            );
+            nd.push(b'\n');
+            nd.extend_from_slice(tail);
+            let mut net = Network::new();
+            let rep = net.load_fhir_bytes(&nd, "mutated.ndjson");
+            assert!(rep.is_ok(), "ndjson with good lines loads");
+            for v in ["a", "b"] {
+                assert!(
+                    net.patient_by_identifier("urn:cin-test", v).is_some(),
+                    "neighbour {v} survives a mutated line"
+                );
+            }
+        }
+    }
 }

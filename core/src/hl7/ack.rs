@@ -7,6 +7,7 @@
 use super::escape::Delimiters;
 use super::parse::{Message, ParseIssue};
 use crate::time::Timestamp;
+use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// MSA-1 acknowledgment code (HL7 table 0008).
@@ -32,43 +33,34 @@ impl AckCode {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// A fresh MSH-10 for an ACK: time-stamped and unique within the process.
-fn new_control_id() -> String {
-    let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let t = Timestamp::now();
+/// `YYYYMMDDHHMMSS` of `t`, appended to `out` (MSH-7 and the stem of the ACK's MSH-10).
+fn push_hl7_time(out: &mut String, t: Timestamp) {
     let (y, m, d) = t.ymd();
     let secs = t.0.rem_euclid(86_400);
-    format!(
-        "ACK{y:04}{m:02}{d:02}{:02}{:02}{:02}{n:06}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-fn hl7_now() -> String {
-    let t = Timestamp::now();
-    let (y, m, d) = t.ymd();
-    let secs = t.0.rem_euclid(86_400);
-    format!(
+    let _ = write!(
+        out,
         "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
         secs / 3600,
         secs / 60 % 60,
         secs % 60
-    )
+    );
 }
 
 /// Builds the ACK for `original` (or for unreadable input when `None`). Segments end in CR.
 pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseIssue]) -> String {
     let d = original.map_or_else(Delimiters::default, |m| m.delimiters);
     let f = d.field as char;
+    // The original MSH split once (an ACK reads seven of its fields).
+    let msh = original.and_then(|m| m.msh()).map(|s| s.field_table());
     let raw = |n: usize| -> std::borrow::Cow<'_, str> {
-        original
-            .and_then(|m| m.msh())
-            .map(|s| String::from_utf8_lossy(s.field(n).raw))
+        msh.as_ref()
+            .map(|t| String::from_utf8_lossy(t.get(n).raw))
             .unwrap_or_default()
     };
-    let trigger = original.map(|m| m.trigger()).unwrap_or_default();
+    let trigger = msh
+        .as_ref()
+        .map(|t| t.get(9).comp(2).text())
+        .unwrap_or_default();
     let trigger = trigger.trim();
     let processing = {
         let p = raw(11);
@@ -94,13 +86,17 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         fs(&mut out);
         out.push_str(&raw(n));
     }
+    // One clock read for MSH-7 and MSH-10; the counter keeps MSH-10 unique within the process.
+    let now = Timestamp::now();
     fs(&mut out);
-    out.push_str(&hl7_now());
+    push_hl7_time(&mut out, now);
     fs(&mut out);
     fs(&mut out);
     out.push_str(&msg_type);
     fs(&mut out);
-    out.push_str(&new_control_id());
+    out.push_str("ACK");
+    push_hl7_time(&mut out, now);
+    let _ = write!(out, "{:06}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
     fs(&mut out);
     out.push_str(&processing);
     fs(&mut out);
@@ -109,8 +105,8 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
     fs(&mut out);
     out.push_str(code.as_str());
     fs(&mut out);
-    if let Some(m) = original {
-        out.push_str(&raw_control_id(m));
+    if original.is_some() {
+        out.push_str(&raw(10));
     }
     out.push('\r');
     for issue in issues {
@@ -120,20 +116,16 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         if let Some(seg) = &issue.segment {
             out.push_str(&d.escape_text(seg));
             out.push(c);
-            out.push_str(&issue.segment_ordinal.unwrap_or(1).to_string());
+            let _ = write!(out, "{}", issue.segment_ordinal.unwrap_or(1));
             if let Some(field) = issue.field {
-                out.push(c);
-                out.push_str(&field.to_string());
+                let _ = write!(out, "{c}{field}");
                 if let Some(comp) = issue.component {
-                    out.push(c);
-                    out.push('1');
-                    out.push(c);
-                    out.push_str(&comp.to_string());
+                    let _ = write!(out, "{c}1{c}{comp}");
                 }
             }
         }
         fs(&mut out);
-        out.push_str(&issue.code.code().to_string());
+        let _ = write!(out, "{}", issue.code.code());
         out.push(c);
         out.push_str(&d.escape_text(issue.code.text()));
         out.push(c);
@@ -147,10 +139,4 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         out.push('\r');
     }
     out
-}
-
-fn raw_control_id(m: &Message<'_>) -> String {
-    m.msh()
-        .map(|s| String::from_utf8_lossy(s.field(10).raw).into_owned())
-        .unwrap_or_default()
 }

@@ -364,12 +364,25 @@ impl Network {
             } else {
                 Vec::new()
             };
+            // Every alert of one message is timed at the admission or the discharge: format
+            // each once.
+            let start_text = std::cell::OnceCell::new();
+            let end_text = std::cell::OnceCell::new();
+            let time_text = |at: Timestamp| {
+                if at == enc.start {
+                    start_text.get_or_init(|| at.to_string()).clone()
+                } else if enc.end == Some(at) {
+                    end_text.get_or_init(|| at.to_string()).clone()
+                } else {
+                    at.to_string()
+                }
+            };
             let base = |kind: AlertKind, sev: Severity, rule: &str, msg: String, at: Timestamp| {
                 let mut a = Alert::new(kind, sev, rule, msg)
                     .with("patient_id", patient_id.clone())
                     .with("encounter_id", enc_id.clone())
                     .with("setting", enc.setting.as_str())
-                    .with("time", at.to_string())
+                    .with("time", time_text(at))
                     .with("message_type", mapped.kind.clone());
                 if let Some(o) = enc.org {
                     a = a.with("organization", self.org_id(o));

@@ -102,18 +102,6 @@ fn ts(f: Field<'_>) -> Option<Timestamp> {
     Timestamp::parse_hl7(&f.comp(1).text())
 }
 
-fn ts_checked(seg: &Segment<'_>, n: usize, ctx: &mut Ctx<'_>) -> Option<Timestamp> {
-    let f = seg.field(n);
-    if f.is_blank() {
-        return None;
-    }
-    let t = ts(f);
-    if t.is_none() {
-        ctx.issue(&seg_path(seg, n), "unreadable date/time");
-    }
-    t
-}
-
 fn ts_checked_in(
     table: &super::parse::FieldTable<'_>,
     seg: &Segment<'_>,
@@ -220,19 +208,37 @@ pub fn map_message(
         index: m.index,
         report,
     };
-    let code = m.message_code().trim().to_ascii_uppercase();
-    let trigger = m.trigger().trim().to_ascii_uppercase();
-    let kind = match m.message_type() {
-        k if k.is_empty() => "unknown".to_string(),
-        k => k,
+    // MSH split once: the type, trigger, sender and time below all read it.
+    let msh = m.msh().map(|s| s.field_table());
+    let msh_field = |n: usize| match &msh {
+        Some(t) => t.get(n),
+        None => Field {
+            raw: &[],
+            delimiters: m.delimiters,
+        },
+    };
+    let (code_raw, trigger_raw) = (msh_field(9).comp(1).text(), msh_field(9).comp(2).text());
+    let code = code_raw.trim().to_ascii_uppercase();
+    let trigger = trigger_raw.trim().to_ascii_uppercase();
+    // Same text as `Message::message_type`.
+    let kind = if trigger_raw.trim().is_empty() {
+        code_raw.trim().to_string()
+    } else {
+        format!("{}^{}", code_raw.trim(), trigger_raw.trim())
+    };
+    let kind = if kind.is_empty() {
+        "unknown".to_string()
+    } else {
+        kind
     };
     let mut out = Mapped {
         kind: kind.clone(),
         trigger: trigger.clone(),
         ..Default::default()
     };
-    let evn_time = m.segment("EVN").and_then(|e| ts(e.field(2)));
-    out.time = evn_time.or_else(|| m.time());
+    let evn = m.segment("EVN");
+    let evn_time = evn.and_then(|e| ts(e.field(2)));
+    out.time = evn_time.or_else(|| crate::time::Timestamp::parse_hl7(&msh_field(7).comp(1).text()));
     let supported = matches!(
         code.as_str(),
         "ADT" | "ORU" | "ORM" | "OML" | "RDE" | "RDS" | "OMP" | "VXU"
@@ -242,7 +248,16 @@ pub fn map_message(
         return out;
     }
     // Sending facility → organisation.
-    let facility = m.sending_facility().trim().to_string();
+    let facility = {
+        let f = msh_field(4);
+        let v = f.comp(1).text();
+        let v = if v.trim().is_empty() {
+            f.comp(2).text()
+        } else {
+            v
+        };
+        v.trim().to_string()
+    };
     let sender_org = (!facility.is_empty()).then(|| {
         let kind = if code == "ADT" {
             OrgKind::Hospital
@@ -268,9 +283,11 @@ pub fn map_message(
         return out;
     };
     out.patient = Some(patient);
+    // Visit event time: EVN-6 (event occurred), else EVN-2, else MSH-7.
+    let event_time = evn.and_then(|e| ts(e.field(6))).or(out.time);
     let enc = m.segment("PV1").copied().and_then(|pv1| {
         map_visit(
-            net, m, &pv1, patient, &facility, prov, &trigger, &code, &mut ctx,
+            net, &pv1, patient, &facility, prov, &trigger, &code, event_time, &mut ctx,
         )
     });
     out.encounter = enc;
@@ -335,16 +352,16 @@ fn practitioner(
     // XCN-9 assigning authority namespaces the id; without one, the sending facility does.
     let auth = f.comp(9).sub(1).text();
     let ns = if auth.trim().is_empty() {
-        facility.to_string()
+        facility
     } else {
-        auth.trim().to_string()
+        auth.trim()
     };
     let key = format!("hl7:pract:{ns}:{id}");
     if let Some(p) = net.practitioner_by_key(&key) {
         return Some(p);
     }
     let sym = net.intern(&key);
-    let ident = (net.intern(&ns), net.intern(id));
+    let ident = (net.intern(ns), net.intern(id));
     Some(net.upsert_practitioner(
         &key,
         Practitioner {
@@ -366,9 +383,10 @@ fn map_patient(
     ctx: &mut Ctx<'_>,
 ) -> Option<PatientIdx> {
     // PID-3 (patient identifier list), PID-2 (external id, v2.3 and older), PID-4 (alternate).
+    let pt = pid.field_table();
     let mut idents: Vec<(String, String)> = Vec::new();
     for n in [3usize, 2, 4] {
-        for rep in pid.field(n).repetitions() {
+        for rep in pt.get(n).repetitions() {
             let value = rep.comp(1).text();
             let value = value.trim();
             if value.is_empty() || rep.is_null() {
@@ -398,10 +416,10 @@ fn map_patient(
         return None;
     }
     let id = format!("{}|{}", idents[0].0, idents[0].1);
-    let birth = ts_checked(pid, 7, ctx);
-    let sex = Sex::parse(&pid.field(8).value());
-    let death = ts_checked(pid, 29, ctx);
-    let deceased = pid.field(30).value().eq_ignore_ascii_case("Y") || death.is_some();
+    let birth = ts_checked_in(&pt, pid, 7, ctx);
+    let sex = Sex::parse(&pt.get(8).value());
+    let death = ts_checked_in(&pt, pid, 29, ctx);
+    let deceased = pt.get(30).value().eq_ignore_ascii_case("Y") || death.is_some();
     let input = PatientInput {
         id: &id,
         identifiers: idents
@@ -419,13 +437,13 @@ fn map_patient(
 #[allow(clippy::too_many_arguments)]
 fn map_visit(
     net: &mut Network,
-    m: &Message<'_>,
     pv1: &Segment<'_>,
     patient: PatientIdx,
     facility: &str,
     prov: Provenance,
     trigger: &str,
     code: &str,
+    event_time: Option<Timestamp>,
     ctx: &mut Ctx<'_>,
 ) -> Option<EncIdx> {
     let pv = pv1.field_table();
@@ -467,10 +485,6 @@ fn map_visit(
     };
     let attending = practitioner(net, pv.get(7), facility, org_idx, prov);
     let existing = net.encounter_by_key(&key).map(|e| net.encounter(e).clone());
-    let event_time = m
-        .segment("EVN")
-        .and_then(|e| ts(e.field(6)).or_else(|| ts(e.field(2))))
-        .or_else(|| m.time());
     let mut enc = existing.clone().unwrap_or_else(|| Encounter {
         id: net.intern(&key),
         patient,

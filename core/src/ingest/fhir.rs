@@ -820,9 +820,11 @@ fn fallback_key(r: &Value, entry: &Value) -> Option<String> {
     Some(format!("{rt}/{url}"))
 }
 
-/// Bulk ndjson rather than one broken document: two or more non-empty lines, the first three
-/// each starting with `{`, and at least one of them a complete JSON object (so one
-/// broken line does not turn a whole bulk file into a parse error).
+/// Bulk ndjson rather than one broken document: two or more non-empty lines and, among the
+/// first three, either each starting with `{` and at least one a complete JSON object, or at
+/// least two complete JSON objects (so one broken line, whatever it starts with, does not turn a
+/// whole bulk file into a parse error). A pretty-printed document never has two of its first
+/// three lines parse as objects on their own.
 fn looks_like_ndjson(bytes: &[u8]) -> bool {
     let lines: Vec<&[u8]> = bytes
         .split(|&b| b == b'\n')
@@ -830,9 +832,10 @@ fn looks_like_ndjson(bytes: &[u8]) -> bool {
         .filter(|l| !l.is_empty())
         .take(3)
         .collect();
+    let objects = lines
+        .iter()
+        .filter(|l| l.first() == Some(&b'{') && parse_checked(l).is_ok_and(|(v, _)| v.is_object()))
+        .count();
     lines.len() >= 2
-        && lines.iter().all(|l| l.first() == Some(&b'{'))
-        && lines
-            .iter()
-            .any(|l| parse_checked(l).is_ok_and(|(v, _)| v.is_object()))
+        && (objects >= 2 || (objects >= 1 && lines.iter().all(|l| l.first() == Some(&b'{'))))
 }
