@@ -35,12 +35,22 @@ pub struct IngestReport {
     pub issues: Vec<IngestIssue>,
 }
 
+/// Counts one record of `kind`; the key is allocated only the first time (this runs per row).
+fn bump(counts: &mut BTreeMap<String, usize>, kind: &str) {
+    match counts.get_mut(kind) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(kind.to_string(), 1);
+        }
+    }
+}
+
 impl IngestReport {
     pub fn loaded(&mut self, kind: &str) {
-        *self.loaded.entry(kind.to_string()).or_insert(0) += 1;
+        bump(&mut self.loaded, kind);
     }
     pub fn skipped(&mut self, kind: &str) {
-        *self.skipped.entry(kind.to_string()).or_insert(0) += 1;
+        bump(&mut self.skipped, kind);
     }
     pub fn issue(&mut self, source: &str, location: Location, message: impl Into<String>) {
         self.issues.push(IngestIssue {
