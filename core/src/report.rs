@@ -90,7 +90,26 @@ pub struct GapCount {
     pub gaps: usize,
 }
 
-/// Network rows, practice rows and gap counts of the measures, each run once.
+/// The flags of the measures other modules compute (`duplicate_test_rate` from the
+/// duplicate-test scan, `ddi_exposure_rate` from the interaction sweep), for those in `set`.
+pub fn module_measure_inputs(
+    net: &Network,
+    set: &MeasureSet,
+    kb: &Kb,
+    rules: &Rules,
+    period: Period,
+) -> Vec<ExternalMeasureInput> {
+    let mut v = Vec::new();
+    if set.measure("duplicate_test_rate").is_some() {
+        v.push(net.duplicate_test_flags(rules, period));
+    }
+    if set.measure("ddi_exposure_rate").is_some() {
+        v.push(net.ddi_exposure_flags(kb, period));
+    }
+    v
+}
+
+/// Network rows, practice rows and gap counts of the measures, from one evaluation.
 fn measure_sections(
     net: &Network,
     set: &MeasureSet,
@@ -98,39 +117,39 @@ fn measure_sections(
     external: &[ExternalMeasureInput],
 ) -> (Vec<MeasureResult>, Vec<PracticeMeasure>, Vec<GapCount>) {
     let range = Some((period.start(), period.end()));
-    let Ok(table) = net.measures_table(set, range, external) else {
+    let Ok((table, gaps_table)) = net.measures_and_care_gaps(set, range, external) else {
         return Default::default();
     };
-    let str_col = |name: &str| match table.column(name) {
-        Some(Column::Str(v)) => v.clone(),
-        _ => Vec::new(),
+    let n = table.len();
+    let mut cols: BTreeMap<String, Column> = table.into_columns().into_iter().collect();
+    let mut take = |name: &str| cols.remove(name);
+    let (Some(Column::Str(ids)), Some(Column::Str(levels)), Some(Column::Str(entities))) =
+        (take("measure_id"), take("level"), take("entity_id"))
+    else {
+        return Default::default();
     };
-    let int_col = |name: &str| match table.column(name) {
-        Some(Column::Int(v)) => v.clone(),
-        _ => Vec::new(),
+    let (Some(Column::Int(dens)), Some(Column::Int(nums)), Some(Column::Int(ranks))) =
+        (take("denominator"), take("numerator"), take("rank"))
+    else {
+        return Default::default();
     };
-    let (ids, levels, entities) = (
-        str_col("measure_id"),
-        str_col("level"),
-        str_col("entity_id"),
-    );
-    let (dens, nums, ranks) = (
-        int_col("denominator"),
-        int_col("numerator"),
-        int_col("rank"),
-    );
-    let rates = match table.column("rate") {
-        Some(Column::Float(v)) => v.clone(),
-        _ => Vec::new(),
+    let Some(Column::Float(rates)) = take("rate") else {
+        return Default::default();
     };
     let (mut network, mut practices) = (Vec::new(), Vec::new());
-    for i in 0..table.len().min(ids.len()) {
+    let rows = ids
+        .into_iter()
+        .zip(levels)
+        .zip(entities)
+        .zip(dens)
+        .zip(nums);
+    for (i, ((((id, level), entity), den), num)) in rows.enumerate().take(n) {
         let (id, den, num) = (
-            ids[i].clone().unwrap_or_default(),
-            dens[i].unwrap_or(0) as u64,
-            nums[i].unwrap_or(0) as u64,
+            id.unwrap_or_default(),
+            den.unwrap_or(0) as u64,
+            num.unwrap_or(0) as u64,
         );
-        match levels[i].as_deref() {
+        match level.as_deref() {
             Some("network") => network.push(MeasureResult {
                 id,
                 denominator: den,
@@ -138,7 +157,7 @@ fn measure_sections(
                 rate: rates[i],
             }),
             Some("practice") => {
-                let practice_id = entities[i].clone().unwrap_or_default();
+                let practice_id = entity.unwrap_or_default();
                 let practice_name = net
                     .organization_by_key(&practice_id)
                     .and_then(|o| net.organizations[o.0 as usize].name)
@@ -157,9 +176,7 @@ fn measure_sections(
         }
     }
     let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
-    if let Ok(t) = net.care_gaps_table(set, range, external)
-        && let Some(Column::Str(m)) = t.column("measure_id")
-    {
+    if let Some(Column::Str(m)) = gaps_table.column("measure_id") {
         for id in m.iter().flatten() {
             *gaps.entry(id.clone()).or_insert(0) += 1;
         }
@@ -267,10 +284,7 @@ impl NetworkReport {
         let measures_period = net.measurement_period(None).ok();
         let (measures, measures_by_practice, care_gaps) = match &measures_period {
             Some(p) => {
-                let external = [
-                    net.duplicate_test_flags(rules, *p),
-                    net.ddi_exposure_flags(kb, *p),
-                ];
+                let external = module_measure_inputs(net, measure_set, kb, rules, *p);
                 measure_sections(net, measure_set, *p, &external)
             }
             None => Default::default(),

@@ -11,7 +11,7 @@ use crate::hl7::{AlertHooks, Hl7Options, Hl7Result};
 use crate::ingest::IngestReport;
 use crate::measures::{ExternalMeasureInput, MeasureSet, Period};
 use crate::network::Network;
-use crate::report::NetworkReport;
+use crate::report::{NetworkReport, module_measure_inputs};
 use crate::table::Table;
 use crate::time::Timestamp;
 use std::ops::Deref;
@@ -304,17 +304,8 @@ impl Session {
         self.net.drug_interactions_table(&self.kb)
     }
 
-    /// The flags of the measures computed by the duplicate-test and drug-interaction modules.
     fn external_inputs(&self, period: Period) -> Vec<ExternalMeasureInput> {
-        let has = |id: &str| self.measures.measure(id).is_some();
-        let mut v = Vec::new();
-        if has("duplicate_test_rate") {
-            v.push(self.net.duplicate_test_flags(&self.rules, period));
-        }
-        if has("ddi_exposure_rate") {
-            v.push(self.net.ddi_exposure_flags(&self.kb, period));
-        }
-        v
+        module_measure_inputs(&self.net, &self.measures, &self.kb, &self.rules, period)
     }
 
     /// Every measure at every level; `period` (start, end) defaults to the last full calendar

@@ -154,3 +154,21 @@ fn measures_run_on_tuva_claims() {
     assert_eq!(readmission.1, stays);
     assert!(stays > 0, "the claims sample has inpatient stays in 2018");
 }
+
+#[test]
+fn one_evaluation_gives_the_same_measures_and_gaps_as_two() {
+    let s = Session::synthetic(400, 11);
+    let net = s.network();
+    let p = net.measurement_period(None).unwrap();
+    let range = Some((p.start(), p.end()));
+    let set = s.measure_set();
+    let (table, gaps) = net.measures_and_care_gaps(set, range, &[]).unwrap();
+    let json = |t: cin_core::Table| t.to_json_columns();
+    assert_eq!(
+        json(table),
+        json(net.measures_table(set, range, &[]).unwrap())
+    );
+    let separate = net.care_gaps_table(set, range, &[]).unwrap();
+    assert!(!separate.is_empty());
+    assert_eq!(json(gaps), json(separate));
+}

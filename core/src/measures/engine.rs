@@ -1229,6 +1229,22 @@ impl Network {
         external: &[ExternalMeasureInput],
     ) -> Result<Table> {
         let run = self.run_measures(set, period, external, false)?;
+        Ok(self.results_table(set, &run))
+    }
+
+    /// [`Network::measures_table`] and [`Network::care_gaps_table`] from one evaluation.
+    pub fn measures_and_care_gaps(
+        &self,
+        set: &MeasureSet,
+        period: Option<(Timestamp, Timestamp)>,
+        external: &[ExternalMeasureInput],
+    ) -> Result<(Table, Table)> {
+        let run = self.run_measures(set, period, external, true)?;
+        let results = self.results_table(set, &run);
+        Ok((results, self.gaps_table(set, run)))
+    }
+
+    fn results_table(&self, set: &MeasureSet, run: &Run) -> Table {
         let mut rows = Rows::default();
         for (m, sums) in set.measures().iter().zip(&run.sums) {
             for level in LEVELS {
@@ -1285,7 +1301,7 @@ impl Network {
                 }
             }
         }
-        Ok(Table::new()
+        Table::new()
             .with("measure_id", Column::Str(rows.measure))
             .with("level", Column::Str(rows.level))
             .with("entity_id", Column::Str(rows.entity))
@@ -1293,7 +1309,7 @@ impl Network {
             .with("numerator", Column::Int(rows.num))
             .with("rate", Column::Float(rows.rate))
             .with("percentile", Column::Float(rows.pct))
-            .with("rank", Column::Int(rows.rank)))
+            .with("rank", Column::Int(rows.rank))
     }
 
     /// Network-level results for the report's `measures` list. An invalid period or external
@@ -1328,7 +1344,11 @@ impl Network {
         period: Option<(Timestamp, Timestamp)>,
         external: &[ExternalMeasureInput],
     ) -> Result<Table> {
-        let mut run = self.run_measures(set, period, external, true)?;
+        let run = self.run_measures(set, period, external, true)?;
+        Ok(self.gaps_table(set, run))
+    }
+
+    fn gaps_table(&self, set: &MeasureSet, mut run: Run) -> Table {
         // Patient order, then measure order (event gaps keep their time order).
         run.gaps.sort_by_key(|g| (g.0, g.1));
         let n = run.gaps.len();
@@ -1342,10 +1362,10 @@ impl Network {
             mid.push(Some(set.measures()[mi].id.clone()));
             reason.push(Some(r));
         }
-        Ok(Table::new()
+        Table::new()
             .with("patient_id", Column::Str(pid))
             .with("measure_id", Column::Str(mid))
-            .with("reason", Column::Str(reason)))
+            .with("reason", Column::Str(reason))
     }
 
     /// Why one patient is in or out of a measure's denominator and numerator.

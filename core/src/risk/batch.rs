@@ -102,6 +102,18 @@ pub struct Aggregated<'a, B> {
     pub report: CodeReport,
 }
 
+/// The hierarchy rule every comorbidity index shares: for each `(severe, mild)` pair of masks,
+/// in order, the milder form is dropped when the severe one is present.
+pub(crate) fn drop_milder(bits: u64, pairs: &[(u64, u64)]) -> u64 {
+    let mut b = bits;
+    for &(severe, mild) in pairs {
+        if b & severe != 0 {
+            b &= !mild;
+        }
+    }
+    b
+}
+
 /// Checks that two row-aligned inputs have the same length.
 pub fn check_lengths(what: &str, expected: usize, got: usize) -> Result<()> {
     if expected != got {

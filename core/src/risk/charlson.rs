@@ -128,13 +128,14 @@ pub fn charlson_categories_of(code: &str, icd: IcdVersion) -> u64 {
 
 /// Applies the hierarchy: the milder form is dropped when the severe form is present.
 pub fn charlson_hierarchy(bits: u64) -> u64 {
-    let mut b = bits;
-    for (mild, severe) in [(MLD, MSLD), (DIAB, DIABWC), (CANC, METACANC)] {
-        if b & (1 << severe) != 0 {
-            b &= !(1u64 << mild);
-        }
-    }
-    b
+    super::batch::drop_milder(
+        bits,
+        &[
+            (1 << MSLD, 1 << MLD),
+            (1 << DIABWC, 1 << DIAB),
+            (1 << METACANC, 1 << CANC),
+        ],
+    )
 }
 
 /// Score of a category bitset (after the hierarchy, if wanted).

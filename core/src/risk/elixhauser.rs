@@ -122,13 +122,14 @@ pub fn elixhauser_categories_of(code: &str, icd: IcdVersion) -> u64 {
 
 /// Drops the milder form when the more severe one is present.
 pub fn elixhauser_hierarchy(bits: u64) -> u64 {
-    let mut b = bits;
-    for (mild, severe) in [(HYPUNC, HYPC), (DIABUNC, DIABC), (SOLIDTUM, METACANC)] {
-        if b & (1 << severe) != 0 {
-            b &= !(1u64 << mild);
-        }
-    }
-    b
+    super::batch::drop_milder(
+        bits,
+        &[
+            (1 << HYPC, 1 << HYPUNC),
+            (1 << DIABC, 1 << DIABUNC),
+            (1 << METACANC, 1 << SOLIDTUM),
+        ],
+    )
 }
 
 /// Score of a bitset laid out as the weights' columns: [`ELIXHAUSER_CATEGORIES`] for van

@@ -235,13 +235,7 @@ pub fn elixhauser_ahrq_measures_of(code: &str) -> u64 {
 
 /// Applies the mapping program's exclusions (see the module documentation).
 pub fn elixhauser_ahrq_exclusions(bits: u64) -> u64 {
-    let mut b = bits;
-    for (severe, mild) in EXCLUSIONS {
-        if b & severe != 0 {
-            b &= !mild;
-        }
-    }
-    b
+    super::batch::drop_milder(bits, &EXCLUSIONS)
 }
 
 /// Sum of the chosen index's weights over the flagged measures.
