@@ -282,9 +282,19 @@ impl NetworkReport {
             .unwrap_or(0);
         let admissions = net.stays().len();
         let measures_period = net.measurement_period(None).ok();
+        // One duplicate-test scan and one interaction sweep feed both their section and the
+        // measures they supply.
+        let (duplicate_tests, dup_flags) =
+            net.duplicate_test_summary_and_flags(rules, measures_period);
+        let (drug_interactions, ddi_flags) =
+            net.drug_interaction_summary_and_flags(kb, measures_period);
         let (measures, measures_by_practice, care_gaps) = match &measures_period {
             Some(p) => {
-                let external = module_measure_inputs(net, measure_set, kb, rules, *p);
+                let external: Vec<ExternalMeasureInput> = [dup_flags, ddi_flags]
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| measure_set.measure(&f.measure_id).is_some())
+                    .collect();
                 measure_sections(net, measure_set, *p, &external)
             }
             None => Default::default(),
@@ -305,8 +315,8 @@ impl NetworkReport {
                 encounters_by_setting,
             },
             risk: net.risk_summary(),
-            duplicate_tests: net.duplicate_test_summary(rules),
-            drug_interactions: net.drug_interaction_summary(kb),
+            duplicate_tests,
+            drug_interactions,
             measures_period: measures_period
                 .as_ref()
                 .map(|p| (p.start().date_string(), p.end().date_string())),

@@ -172,3 +172,26 @@ fn one_evaluation_gives_the_same_measures_and_gaps_as_two() {
     assert!(!separate.is_empty());
     assert_eq!(json(gaps), json(separate));
 }
+
+#[test]
+fn one_scan_gives_the_same_summary_and_flags_as_two() {
+    let s = Session::synthetic(400, 5);
+    let net = s.network();
+    let p = net.measurement_period(None).unwrap();
+    let (dup, dup_flags) = net.duplicate_test_summary_and_flags(s.rules(), Some(p));
+    assert_eq!(dup, net.duplicate_test_summary(s.rules()));
+    let alone = net.duplicate_test_flags(s.rules(), p).per_patient;
+    assert!(!alone.is_empty());
+    assert_eq!(dup_flags.unwrap().per_patient, alone);
+    let (ddi, ddi_flags) = net.drug_interaction_summary_and_flags(s.kb(), Some(p));
+    assert_eq!(ddi, net.drug_interaction_summary(s.kb()));
+    assert_eq!(
+        ddi_flags.unwrap().per_patient,
+        net.ddi_exposure_flags(s.kb(), p).per_patient
+    );
+    assert!(
+        net.duplicate_test_summary_and_flags(s.rules(), None)
+            .1
+            .is_none()
+    );
+}

@@ -359,7 +359,21 @@ impl Network {
     /// medication active on some day of `period`; in the numerator, one whose interacting pair
     /// (as in [`Network::drug_interactions_table`]) was taken together on a day of `period`.
     pub fn ddi_exposure_flags(&self, kb: &Kb, period: Period) -> ExternalMeasureInput {
+        self.exposure_flags_of(&sweep(self, kb), period)
+    }
+
+    /// The report's summary and, with a period, the exposure flags, from one sweep.
+    pub fn drug_interaction_summary_and_flags(
+        &self,
+        kb: &Kb,
+        period: Option<Period>,
+    ) -> (DdiSummary, Option<ExternalMeasureInput>) {
         let out = sweep(self, kb);
+        let flags = period.map(|p| self.exposure_flags_of(&out, p));
+        (self.interaction_summary_of(kb, out), flags)
+    }
+
+    fn exposure_flags_of(&self, out: &SweepOut, period: Period) -> ExternalMeasureInput {
         let overlaps = |from: i64, to: i64| from <= period.end_day && to >= period.start_day;
         let mut exposed = vec![false; self.patients.len()];
         for r in &out.rows {
@@ -389,7 +403,10 @@ impl Network {
 
     /// Counts for the report (see [`DdiSummary`]).
     pub fn drug_interaction_summary(&self, kb: &Kb) -> DdiSummary {
-        let out = sweep(self, kb);
+        self.interaction_summary_of(kb, sweep(self, kb))
+    }
+
+    fn interaction_summary_of(&self, kb: &Kb, out: SweepOut) -> DdiSummary {
         let mut s = DdiSummary {
             kb_version: kb.version().to_string(),
             count: out.rows.len(),

@@ -385,9 +385,29 @@ impl Network {
     /// with a result of a known test family in `period`; in the numerator, one with a repeat
     /// (as in [`Network::duplicate_tests_table`]) dated in `period`.
     pub fn duplicate_test_flags(&self, rules: &Rules, period: Period) -> ExternalMeasureInput {
+        self.duplicate_flags_of(rules, &scan(self, rules).rows, period)
+    }
+
+    /// The report's summary and, with a period, the measure flags, from one scan.
+    pub fn duplicate_test_summary_and_flags(
+        &self,
+        rules: &Rules,
+        period: Option<Period>,
+    ) -> (DuplicateSummary, Option<ExternalMeasureInput>) {
+        let res = scan(self, rules);
+        let flags = period.map(|p| self.duplicate_flags_of(rules, &res.rows, p));
+        (self.duplicate_summary_of(rules, &res), flags)
+    }
+
+    fn duplicate_flags_of(
+        &self,
+        rules: &Rules,
+        rows: &[DupRow],
+        period: Period,
+    ) -> ExternalMeasureInput {
         let in_period = |t: Timestamp| (period.start_day..=period.end_day).contains(&t.day());
         let mut repeated = vec![false; self.patients.len()];
-        for r in scan(self, rules).rows {
+        for r in rows {
             if in_period(r.repeat_time) {
                 repeated[self.canonical(r.patient).idx()] = true;
             }
@@ -520,7 +540,10 @@ impl Network {
 
     /// Totals of [`Network::duplicate_tests_table`] for the report.
     pub fn duplicate_test_summary(&self, rules: &Rules) -> DuplicateSummary {
-        let res = scan(self, rules);
+        self.duplicate_summary_of(rules, &scan(self, rules))
+    }
+
+    fn duplicate_summary_of(&self, rules: &Rules, res: &ScanResult) -> DuplicateSummary {
         let mut s = DuplicateSummary {
             count: res.rows.len(),
             currency: rules.prices.currency.clone(),
