@@ -19,6 +19,29 @@ fn cut2<'a>(p: &StrView<'a>, c: &StrView<'a>) -> PyResult<[Vec<&'a str>; 2]> {
     Ok([p, c])
 }
 
+/// A long-format score: converts the two string columns, cuts them with the GIL released and
+/// hands them to `score`.
+fn score_long<F>(
+    py: Python<'_>,
+    patient_ids: &Bound<'_, PyAny>,
+    codes: &Bound<'_, PyAny>,
+    score: F,
+) -> PyResult<Py<PyAny>>
+where
+    F: Fn(&[&str], &[&str]) -> cin_core::Result<cin_core::Table> + Send + Sync,
+{
+    let (p, c) = (
+        StrInput::extract(patient_ids, "patient_ids")?,
+        StrInput::extract(codes, "codes")?,
+    );
+    let (p, c) = (p.view()?, c.view()?);
+    let t = py.detach(|| -> PyResult<_> {
+        let [p, c] = cut2(&p, &c)?;
+        score(&p, &c).map_err(to_py_err)
+    })?;
+    table_to_py(py, t)
+}
+
 #[pyfunction]
 pub fn charlson(
     py: Python<'_>,
@@ -30,16 +53,9 @@ pub fn charlson(
         weights: CharlsonWeights::from_name(weights).map_err(to_py_err)?,
         ..CharlsonOptions::default()
     };
-    let (p, c) = (
-        StrInput::extract(patient_ids, "patient_ids")?,
-        StrInput::extract(codes, "codes")?,
-    );
-    let (p, c) = (p.view()?, c.view()?);
-    let t = py.detach(|| -> PyResult<_> {
-        let [p, c] = cut2(&p, &c)?;
-        cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)
-    })?;
-    table_to_py(py, t)
+    score_long(py, patient_ids, codes, |p, c| {
+        cin_core::risk::charlson(p, c, &opts)
+    })
 }
 
 #[pyfunction]
@@ -53,16 +69,9 @@ pub fn elixhauser(
         weights: ElixhauserWeights::from_name(weights).map_err(to_py_err)?,
         ..ElixhauserOptions::default()
     };
-    let (p, c) = (
-        StrInput::extract(patient_ids, "patient_ids")?,
-        StrInput::extract(codes, "codes")?,
-    );
-    let (p, c) = (p.view()?, c.view()?);
-    let t = py.detach(|| -> PyResult<_> {
-        let [p, c] = cut2(&p, &c)?;
-        cin_core::risk::elixhauser(&p, &c, &opts).map_err(to_py_err)
-    })?;
-    table_to_py(py, t)
+    score_long(py, patient_ids, codes, |p, c| {
+        cin_core::risk::elixhauser(p, c, &opts)
+    })
 }
 
 /// `ages` is float64 with NaN for missing (numpy's natural form for a nullable integer column).
