@@ -79,6 +79,7 @@ fn write_csv(t: &Table, path: &str) -> Result<(), Box<dyn std::error::Error>> {
                 Column::Float(v) => v[r].map_or(String::new(), |x| format!("{x:.6}")),
                 Column::StrList(v) => v[r].join(" "),
                 Column::Bool(v) => v[r].map_or(String::new(), |x| x.to_string()),
+                Column::Flag(v) => v[r].to_string(),
                 Column::Time(v) => v[r].map_or(String::new(), |x| x.to_string()),
             })
             .collect();

@@ -16,6 +16,9 @@ pub enum Column {
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
+    /// 0/1 per row, never missing (category flags): one byte a cell instead of sixteen, which
+    /// for a million patients x 30 categories is the difference between 30 MB and 480 MB.
+    Flag(Vec<u8>),
     /// Wall-clock times (see [`Timestamp`]); rendered as ISO-8601 strings in JSON.
     Time(Vec<Option<Timestamp>>),
     /// A list of strings per row (e.g. the HCCs of a patient).
@@ -29,12 +32,22 @@ impl Column {
             Column::Int(v) => v.len(),
             Column::Float(v) => v.len(),
             Column::Bool(v) => v.len(),
+            Column::Flag(v) => v.len(),
             Column::Time(v) => v.len(),
             Column::StrList(v) => v.len(),
         }
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// Row `row` of an `Int` or `Flag` column as an integer; `None` when missing, out of range
+    /// or of another type.
+    pub fn int_at(&self, row: usize) -> Option<i64> {
+        match self {
+            Column::Int(v) => v.get(row).copied().flatten(),
+            Column::Flag(v) => v.get(row).map(|&x| i64::from(x)),
+            _ => None,
+        }
     }
     /// Type name as the bindings report it.
     pub fn type_name(&self) -> &'static str {
@@ -43,6 +56,7 @@ impl Column {
             Column::Int(_) => "int",
             Column::Float(_) => "float",
             Column::Bool(_) => "bool",
+            Column::Flag(_) => "flag",
             Column::Time(_) => "time",
             Column::StrList(_) => "list[str]",
         }

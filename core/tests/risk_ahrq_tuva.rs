@@ -48,10 +48,8 @@ fn long_rows(dir: &Path) -> (Vec<String>, Vec<String>) {
 }
 
 fn ints(t: &cin_core::Table, c: &str) -> Vec<i64> {
-    match t.column(c) {
-        Some(Column::Int(v)) => v.iter().map(|x| x.unwrap()).collect(),
-        _ => panic!("no Int column {c}"),
-    }
+    let col = t.column(c).expect(c);
+    (0..t.len()).map(|r| col.int_at(r).expect(c)).collect()
 }
 
 fn ids(t: &cin_core::Table) -> Vec<String> {

@@ -25,6 +25,14 @@ pub fn table_to_py(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
                 .into_pyarray(py)
                 .into_any()
                 .unbind(),
+            // int8 rather than uint8: a difference of two flag columns stays signed.
+            Column::Flag(v) => v
+                .into_iter()
+                .map(|x| x as i8)
+                .collect::<Vec<i8>>()
+                .into_pyarray(py)
+                .into_any()
+                .unbind(),
             Column::Float(v) => v
                 .into_iter()
                 .map(|x| x.unwrap_or(f64::NAN))

@@ -126,3 +126,19 @@ def test_engine_tables_without_pyarrow(monkeypatch):
     df = f.to_pandas()
     assert df["followup_encounter_id"].isna().sum() == sum(x is None for x in ref["followup_encounter_id"])
     assert df["patient_id"].tolist() == ref["patient_id"]
+
+
+def test_category_flags_are_one_byte_everywhere():
+    # Flags come from the engine as int8 (one byte a patient) and stay int8 in every frame.
+    t = cin_core.charlson(["p1", "p1", "p2"], ["I50.9", "E11.9", "J44.9"])
+    chf = t["chf"]
+    assert isinstance(chf, np.ndarray) and chf.dtype == np.int8
+    assert chf.tolist() == [1, 0] and t["copd"].tolist() == [0, 1]
+    assert "chf: flag" in repr(t)
+    assert t.to_pydict()["diab"] == [1, 0]
+    pytest.importorskip("pyarrow")
+    assert str(t.to_arrow().schema.field("chf").type) == "int8"
+    assert t.to_pandas()["chf"].dtype == np.int8
+    pl = pytest.importorskip("polars")
+    assert t.to_polars()["chf"].dtype == pl.Int8
+    assert t.to_polars()["chf"].sum() == 1

@@ -232,7 +232,7 @@ pub(crate) fn category_table(
     let id_column = || Column::Str(ids.iter().map(|s| Some((*s).to_owned())).collect());
     let flags = |range: std::ops::Range<usize>| -> Vec<Column> {
         range
-            .map(|i| Column::Int(bits.iter().map(|b| Some(((b >> i) & 1) as i64)).collect()))
+            .map(|i| Column::Flag(bits.iter().map(|b| ((b >> i) & 1) as u8).collect()))
             .collect()
     };
     let split = categories.len() / 4;
@@ -269,10 +269,7 @@ mod tests {
         };
         let flags = CHARLSON_CATEGORIES
             .iter()
-            .map(|c| match t.column(c) {
-                Some(Column::Int(v)) => v[0].unwrap(),
-                _ => panic!("{c}"),
-            })
+            .map(|c| t.column(c).and_then(|v| v.int_at(0)).expect(c))
             .collect();
         (s[0].unwrap(), flags)
     }

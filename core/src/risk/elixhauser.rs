@@ -217,15 +217,11 @@ pub fn elixhauser_indexed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::Column;
 
     fn score(codes: &[&str]) -> (i64, Vec<i64>) {
         let ids = vec!["p"; codes.len()];
         let t = elixhauser(&ids, codes, &ElixhauserOptions::default()).unwrap();
-        let get = |c: &str| match t.column(c) {
-            Some(Column::Int(v)) => v[0].unwrap(),
-            _ => panic!("{c}"),
-        };
+        let get = |c: &str| t.column(c).and_then(|v| v.int_at(0)).expect(c);
         (
             get("score"),
             ELIXHAUSER_CATEGORIES.iter().map(|c| get(c)).collect(),

@@ -306,13 +306,11 @@ pub(crate) fn icd9_unsupported() -> CinError {
 mod tests {
     use super::*;
     use crate::risk::{ElixhauserOptions, ElixhauserWeights, IcdVersion, elixhauser};
-    use crate::table::Column;
 
     fn int(t: &Table, c: &str, row: usize) -> i64 {
-        match t.column(c) {
-            Some(Column::Int(v)) => v[row].unwrap_or_else(|| panic!("{c} missing")),
-            _ => panic!("no Int column {c}"),
-        }
+        t.column(c)
+            .and_then(|v| v.int_at(row))
+            .unwrap_or_else(|| panic!("no value in {c}"))
     }
 
     /// Flagged measures and (mortality, readmission) of one patient's codes.

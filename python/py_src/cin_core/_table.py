@@ -63,7 +63,8 @@ class Table:
     """Named columns of equal length: what every cin_core analysis returns.
 
     Numeric and time columns are numpy arrays; string columns stay in Arrow buffers until read
-    (``t["patient_id"]`` gives a list), nullable integers are lists. A Table is an
+    (``t["patient_id"]`` gives a list), nullable integers are lists. Category flags (kind
+    ``"flag"``: 0/1, never missing) are int8 arrays, one byte a patient. A Table is an
     Arrow PyCapsule stream (``__arrow_c_stream__``), so ``pyarrow.table(t)``,
     ``polars.DataFrame(t)`` and ``pandas.DataFrame.from_arrow(t)`` (pandas >= 3) take it directly.
 
@@ -151,6 +152,8 @@ class Table:
                 arrays.append(pa.array(data, type=pa.float64(), from_pandas=True))
             elif kind == "int":
                 arrays.append(pa.array(data, type=pa.int64()))
+            elif kind == "flag":
+                arrays.append(pa.array(data, type=pa.int8()))
             elif kind == "bool":
                 arrays.append(pa.array(data, type=pa.bool_()))
             elif kind == "list[str]":
@@ -197,6 +200,7 @@ class Table:
         types: Dict[str, Any] = {
             "str": pl.Utf8,
             "int": pl.Int64,
+            "flag": pl.Int8,
             "float": pl.Float64,
             "bool": pl.Boolean,
             "time": pl.Datetime("ms"),
