@@ -172,11 +172,15 @@ fn main() {
     );
     drop(p);
     // 4. Real-time ingest: A01 then A03 for 100k stays over 50k patients, with alerts and ACKs.
-    let n_stays = 100_000;
+    // BENCH_HL7_STAYS=n shortens the stream (e.g. for a run under valgrind's dhat).
+    let n_stays: usize = std::env::var("BENCH_HL7_STAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let mut msgs = Vec::with_capacity(2 * n_stays);
     for i in 0..n_stays {
-        let patient = i % 50_000;
-        let day = 1 + (i / 50_000) * 20;
+        let patient = i % (n_stays / 2).max(1);
+        let day = 1 + (i / (n_stays / 2).max(1)) * 20;
         let admit = format!("2024{:02}{:02}080000", 1 + day / 28, 1 + day % 28);
         let dis = format!(
             "2024{:02}{:02}120000",

@@ -6,6 +6,7 @@
 //! organisations, dates). Messages never carry patient names or identifiers.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// What raised the alert.
@@ -79,7 +80,8 @@ impl Severity {
     }
 }
 
-/// One alert. `evidence` holds the facts behind it as JSON values (dates as ISO strings).
+/// One alert. `evidence` holds the facts behind it as JSON values (dates as ISO strings); its
+/// keys are nearly always fixed names, borrowed rather than allocated for every alert.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     pub kind: AlertKind,
@@ -88,7 +90,7 @@ pub struct Alert {
     pub rule_id: String,
     /// The public source of the rule (paper, label, guideline).
     pub source: String,
-    pub evidence: BTreeMap<String, serde_json::Value>,
+    pub evidence: BTreeMap<Cow<'static, str>, serde_json::Value>,
 }
 
 impl Alert {
@@ -107,8 +109,12 @@ impl Alert {
         self
     }
     /// Adds one piece of evidence.
-    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
-        self.evidence.insert(key.to_string(), value.into());
+    pub fn with(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.evidence.insert(key.into(), value.into());
         self
     }
 }

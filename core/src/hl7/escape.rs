@@ -77,15 +77,22 @@ impl Delimiters {
     }
 
     fn check(&self) -> Result<(), &'static str> {
-        let mut all = vec![self.field, self.component];
-        if self.repetition != self.field {
-            all.push(self.repetition);
+        // At most six characters: a fixed array, as this runs once per message.
+        let mut all = [0u8; 6];
+        let mut n = 0;
+        let optional = [
+            Some(self.field),
+            Some(self.component),
+            Some(self.repetition).filter(|&r| r != self.field),
+            Some(self.subcomponent).filter(|&s| s != self.field),
+            self.escape,
+            self.truncation,
+        ];
+        for c in optional.into_iter().flatten() {
+            all[n] = c;
+            n += 1;
         }
-        if self.subcomponent != self.field {
-            all.push(self.subcomponent);
-        }
-        all.extend(self.escape);
-        all.extend(self.truncation);
+        let all = &all[..n];
         for (i, a) in all.iter().enumerate() {
             if a.is_ascii_alphanumeric() || matches!(a, b'\r' | b'\n' | b' ' | 0) {
                 return Err("invalid encoding character in MSH-2");
