@@ -265,14 +265,21 @@ impl<'a> Segment<'a> {
     /// The fields split once into a table (index 0 is field 1), for code that reads many
     /// fields of one segment; out-of-range numbers give an empty field via [`FieldTable::get`].
     pub fn field_table(&self) -> FieldTable<'a> {
-        // Sized by a count first: collecting from the splitting iterator regrew the vector
-        // five times for a PV1.
-        let mut fields = Vec::with_capacity(self.field_count());
-        fields.extend(self.fields());
-        FieldTable {
-            fields,
+        let mut t = FieldTable {
+            inline: [&[]; INLINE_FIELDS],
+            len: 0,
+            more: Vec::new(),
             delimiters: self.delimiters,
+        };
+        for f in self.fields() {
+            if t.len < INLINE_FIELDS {
+                t.inline[t.len] = f.raw;
+            } else {
+                t.more.push(f.raw);
+            }
+            t.len += 1;
         }
+        t
     }
 
     /// How many fields the segment carries (the highest field number present).
@@ -285,22 +292,32 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// Fields a [`FieldTable`] keeps without a heap allocation: PID and PV1 stay within it in
+/// practice (PV1 defines 52), so a message's tables cost no allocation at all.
+const INLINE_FIELDS: usize = 56;
+
 /// A segment's fields split once (see [`Segment::field_table`]).
 #[derive(Debug, Clone)]
 pub struct FieldTable<'a> {
-    fields: Vec<Field<'a>>,
+    inline: [&'a [u8]; INLINE_FIELDS],
+    len: usize,
+    /// Fields past [`INLINE_FIELDS`].
+    more: Vec<&'a [u8]>,
     delimiters: Delimiters,
 }
 
 impl<'a> FieldTable<'a> {
     /// Field `n` (1-based).
     pub fn get(&self, n: usize) -> Field<'a> {
-        n.checked_sub(1)
-            .and_then(|i| self.fields.get(i).copied())
-            .unwrap_or(Field {
-                raw: &[],
-                delimiters: self.delimiters,
-            })
+        let raw = match n.checked_sub(1) {
+            Some(i) if i < self.len.min(INLINE_FIELDS) => self.inline[i],
+            Some(i) if i < self.len => self.more[i - INLINE_FIELDS],
+            _ => &[],
+        };
+        Field {
+            raw,
+            delimiters: self.delimiters,
+        }
     }
 }
 
@@ -973,6 +990,25 @@ fn position_of(seg: &Segment<'_>, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_table_matches_field_past_its_inline_part() {
+        let zpv: Vec<String> = (1..=70).map(|i| format!("f{i}")).collect();
+        let text = format!(
+            "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rZPV|{}\r",
+            zpv.join("|")
+        );
+        let p = parse(text.as_bytes(), ParseOptions::default()).unwrap();
+        for seg in &p.messages[0].segments {
+            let t = seg.field_table();
+            for n in 0..75 {
+                assert_eq!(t.get(n).raw, seg.field(n).raw, "{:?} field {n}", seg.name());
+            }
+        }
+        let z = &p.messages[0].segments[1];
+        assert_eq!(z.field_table().get(70).raw, b"f70");
+        assert_eq!(z.field_table().get(57).raw, b"f57");
+    }
 
     #[test]
     fn fields_components_and_msh_numbering() {
