@@ -37,13 +37,34 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 fn push_hl7_time(out: &mut String, t: Timestamp) {
     let (y, m, d) = t.ymd();
     let secs = t.0.rem_euclid(86_400);
-    let _ = write!(
-        out,
-        "{y:04}{m:02}{d:02}{:02}{:02}{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
+    for (v, width) in [
+        (y, 4),
+        (i64::from(m), 2),
+        (i64::from(d), 2),
+        (secs / 3600, 2),
+        (secs / 60 % 60, 2),
+        (secs % 60, 2),
+    ] {
+        push_digits(out, v, width);
+    }
+}
+
+/// `v` in decimal, zero-padded to `width` (an ACK is a few of these and some copied text; the
+/// formatting machinery was a tenth of the cost of an ACK).
+fn push_digits(out: &mut String, v: i64, width: usize) {
+    if v < 0 {
+        let _ = write!(out, "{v:0width$}");
+        return;
+    }
+    let mut buf = [b'0'; 20];
+    let (mut v, mut i) = (v, buf.len());
+    while v > 0 {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let start = i.min(buf.len() - width.min(buf.len()));
+    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
 }
 
 /// Builds the ACK for `original` (or for unreadable input when `None`). Segments end in CR.
@@ -71,17 +92,12 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         if v.is_empty() { "2.5.1".into() } else { v }
     };
     let c = d.component as char;
-    let msg_type = if trigger.is_empty() {
-        format!("ACK{c}{c}ACK")
-    } else {
-        format!("ACK{c}{}{c}ACK", d.escape_text(trigger))
-    };
     let mut out = String::with_capacity(256);
     let fs = |out: &mut String| out.push(f);
     // MSH-3/4 (sender) ← original MSH-5/6 (receiver) and the reverse.
     out.push_str("MSH");
     fs(&mut out);
-    out.push_str(&d.encoding_chars());
+    d.push_encoding_chars(&mut out);
     for n in [5, 6, 3, 4] {
         fs(&mut out);
         out.push_str(&raw(n));
@@ -92,11 +108,20 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
     push_hl7_time(&mut out, now);
     fs(&mut out);
     fs(&mut out);
-    out.push_str(&msg_type);
+    // MSH-9: ACK^<trigger>^ACK.
+    out.push_str("ACK");
+    out.push(c);
+    d.push_escaped(&mut out, trigger);
+    out.push(c);
+    out.push_str("ACK");
     fs(&mut out);
     out.push_str("ACK");
     push_hl7_time(&mut out, now);
-    let _ = write!(out, "{:06}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    push_digits(
+        &mut out,
+        i64::try_from(NEXT_ID.fetch_add(1, Ordering::Relaxed)).unwrap_or(i64::MAX),
+        6,
+    );
     fs(&mut out);
     out.push_str(&processing);
     fs(&mut out);
@@ -114,7 +139,7 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         fs(&mut out);
         fs(&mut out);
         if let Some(seg) = &issue.segment {
-            out.push_str(&d.escape_text(seg));
+            d.push_escaped(&mut out, seg);
             out.push(c);
             let _ = write!(out, "{}", issue.segment_ordinal.unwrap_or(1));
             if let Some(field) = issue.field {
@@ -127,7 +152,7 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         fs(&mut out);
         let _ = write!(out, "{}", issue.code.code());
         out.push(c);
-        out.push_str(&d.escape_text(issue.code.text()));
+        d.push_escaped(&mut out, issue.code.text());
         out.push(c);
         out.push_str("HL70357");
         fs(&mut out);
@@ -135,8 +160,26 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
         for _ in 0..4 {
             fs(&mut out);
         }
-        out.push_str(&d.escape_text(&issue.text));
+        d.push_escaped(&mut out, &issue.text);
         out.push('\r');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_zero_padded_and_never_cut() {
+        let mut s = String::new();
+        for (v, w) in [(0, 6), (7, 2), (2024, 4), (1_234_567, 6), (-5, 3)] {
+            push_digits(&mut s, v, w);
+            s.push(',');
+        }
+        assert_eq!(s, "000000,07,2024,1234567,-05,");
+        let mut t = String::new();
+        push_hl7_time(&mut t, Timestamp::parse_iso("2024-03-05T07:08:09").unwrap());
+        assert_eq!(t, "20240305070809");
+    }
 }

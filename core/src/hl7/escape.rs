@@ -107,28 +107,59 @@ impl Delimiters {
     /// The MSH-2 text these delimiters print as (used in ACKs).
     pub fn encoding_chars(&self) -> String {
         let mut s = String::new();
-        s.push(self.component as char);
+        self.push_encoding_chars(&mut s);
+        s
+    }
+
+    /// [`Delimiters::encoding_chars`] appended to `out`.
+    pub fn push_encoding_chars(&self, out: &mut String) {
+        out.push(self.component as char);
         if self.repetition != self.field {
-            s.push(self.repetition as char);
+            out.push(self.repetition as char);
         }
         if let Some(e) = self.escape {
-            s.push(e as char);
+            out.push(e as char);
         }
         if self.subcomponent != self.field {
-            s.push(self.subcomponent as char);
+            out.push(self.subcomponent as char);
         }
         if let Some(t) = self.truncation {
-            s.push(t as char);
+            out.push(t as char);
         }
-        s
     }
 
     /// Escapes text so it can be written into a field of a message with these delimiters.
     pub fn escape_text(&self, text: &str) -> String {
-        let Some(e) = self.escape else {
-            return text.to_string();
-        };
         let mut out = String::with_capacity(text.len());
+        self.push_escaped(&mut out, text);
+        out
+    }
+
+    /// [`Delimiters::escape_text`] appended to `out` (an ACK is built in one buffer).
+    pub fn push_escaped(&self, out: &mut String, text: &str) {
+        let Some(e) = self.escape else {
+            out.push_str(text);
+            return;
+        };
+        // Characters compare as code points, as below, so a delimiter byte above 0x7F matches
+        // the same characters on both paths.
+        let special = |c: char| {
+            [
+                self.field,
+                self.component,
+                self.repetition,
+                self.subcomponent,
+                e,
+            ]
+            .iter()
+            .any(|&d| c as u32 == u32::from(d))
+                || c == '\r'
+                || c == '\n'
+        };
+        if !text.chars().any(special) {
+            out.push_str(text);
+            return;
+        }
         for ch in text.chars() {
             let code = match ch as u32 {
                 c if c == self.field as u32 => Some('F'),
@@ -152,7 +183,6 @@ impl Delimiters {
                 (c, None) => out.push(c),
             }
         }
-        out
     }
 }
 
