@@ -32,9 +32,11 @@ impl CodeSystem {
     /// Recognises FHIR system URIs, HL7 v2 coding-system names (table 0396) and plain names as
     /// they appear in Synthea, Tuva and HL7 feeds. Unknown strings give `Other`.
     pub fn from_name(s: &str) -> CodeSystem {
-        let t = s.trim();
-        let lower = t.to_ascii_lowercase();
-        let l = lower.as_str();
+        crate::ascii_case::with_lower(s.trim(), Self::from_folded_name)
+    }
+
+    /// [`CodeSystem::from_name`] of trimmed, lower-case text.
+    fn from_folded_name(l: &str) -> CodeSystem {
         match l {
             "http://hl7.org/fhir/sid/icd-10-cm"
             | "icd-10-cm"
@@ -135,13 +137,11 @@ impl CodeSystem {
             return None;
         }
         let out = match self {
-            CodeSystem::Icd10Cm | CodeSystem::Icd9Cm | CodeSystem::Icd10Pcs => {
-                let s: String = t
-                    .chars()
-                    .filter(|c| *c != '.' && !c.is_whitespace())
-                    .collect();
-                s.to_ascii_uppercase()
-            }
+            CodeSystem::Icd10Cm | CodeSystem::Icd9Cm | CodeSystem::Icd10Pcs => t
+                .chars()
+                .filter(|c| *c != '.' && !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
             CodeSystem::CptHcpcs | CodeSystem::Drg | CodeSystem::Revenue => t.to_ascii_uppercase(),
             CodeSystem::Ndc => normalize_ndc(t),
             _ => t.to_string(),

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alert;
+pub mod ascii_case;
 pub mod code;
 pub mod continuum;
 pub mod crosswalk;

@@ -94,12 +94,12 @@ pub enum Sex {
 impl Sex {
     /// FHIR `gender`, HL7 PID-8 (table 0001) and Synthea/Tuva spellings.
     pub fn parse(s: &str) -> Sex {
-        match s.trim().to_ascii_lowercase().as_str() {
+        crate::ascii_case::with_lower(s.trim(), |t| match t {
             "f" | "female" | "2" => Sex::Female,
             "m" | "male" | "1" => Sex::Male,
             "o" | "other" | "a" | "n" => Sex::Other,
             _ => Sex::Unknown,
-        }
+        })
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -304,14 +304,14 @@ pub enum AdmissionType {
 impl AdmissionType {
     /// UB-04 admission-type codes 1-5, HL7 table 0007 (`E`, `U`, `R`/`C` elective, `N`, `A`).
     pub fn parse(s: &str) -> AdmissionType {
-        match s.trim().to_ascii_uppercase().as_str() {
+        crate::ascii_case::with_upper(s.trim(), |t| match t {
             "1" | "E" | "EMERGENCY" | "EMER" => AdmissionType::Emergency,
             "2" | "U" | "URGENT" | "A" => AdmissionType::Urgent,
             "3" | "R" | "C" | "ELECTIVE" | "ROUTINE" => AdmissionType::Elective,
             "4" | "N" | "NEWBORN" => AdmissionType::Newborn,
             "5" | "TRAUMA" => AdmissionType::Trauma,
             _ => AdmissionType::Unknown,
-        }
+        })
     }
     /// Acute (emergent/urgent) admission, as LACE's "A" and HOSPITAL's "IT" use it.
     pub fn is_acute(self) -> bool {
@@ -363,8 +363,11 @@ impl Disposition {
     /// uses the same numbers. FHIR codes: home, alt-home, other-hcf, hosp, long, aadvice, exp,
     /// psy, rehab, snf, oth.
     pub fn parse(s: &str) -> Disposition {
-        let t = s.trim().to_ascii_lowercase();
-        let t = t.as_str();
+        crate::ascii_case::with_lower(s.trim(), Self::parse_folded)
+    }
+
+    /// [`Disposition::parse`] of trimmed, lower-case text.
+    fn parse_folded(t: &str) -> Disposition {
         if let Ok(n) = t.parse::<u32>() {
             let n = if (81..=95).contains(&n) { n - 80 } else { n };
             return match n {

@@ -27,13 +27,15 @@
 //! `EMERGENCY`/`ER`/`ED`/`EMER` emergency, `OBS`/`OBSERVATION` observation, `SNF`, `HH`/`HOME`
 //! home health, `HOSPICE`; anything else (e.g. `ff`) is `Other` with an issue.
 
-use super::parse::{Field, Message, ParseOptions, Segment, parse};
+use super::parse::{Field, Message, ParseOptions, Segment, parse, trim_cow};
+use crate::ascii_case::upper_cow;
 use crate::code::CodeSystem;
 use crate::error::{CinError, Location, Result};
 use crate::ingest::IngestReport;
 use crate::model::*;
 use crate::network::{Network, PatientInput};
 use crate::time::Timestamp;
+use std::borrow::Cow;
 use std::path::Path;
 
 const SOURCE: &str = "hl7v2";
@@ -60,7 +62,12 @@ pub struct Mapped {
 
 /// PV1-2 → setting (see the module table); `None` for a value not in the table.
 pub fn setting_from_patient_class(s: &str) -> Option<Setting> {
-    Some(match s.trim().to_ascii_uppercase().as_str() {
+    crate::ascii_case::with_upper(s.trim(), setting_from_folded_class)
+}
+
+/// [`setting_from_patient_class`] of trimmed, upper-case text.
+fn setting_from_folded_class(s: &str) -> Option<Setting> {
+    Some(match s {
         "E" | "EMERGENCY" | "ER" | "ED" | "EMER" => Setting::Emergency,
         "I" | "B" | "INPATIENT" | "IP" | "IMP" => Setting::Inpatient,
         "O" | "R" | "P" | "OUTPATIENT" | "OP" | "AMB" | "AMBULATORY" => Setting::Ambulatory,
@@ -218,33 +225,34 @@ pub fn map_message(
         },
     };
     let (code_raw, trigger_raw) = (msh_field(9).comp(1).text(), msh_field(9).comp(2).text());
-    let code = code_raw.trim().to_ascii_uppercase();
-    let trigger = trigger_raw.trim().to_ascii_uppercase();
+    let code = upper_cow(code_raw.trim());
     // Same text as `Message::message_type`.
-    let kind = if trigger_raw.trim().is_empty() {
-        code_raw.trim().to_string()
-    } else {
-        format!("{}^{}", code_raw.trim(), trigger_raw.trim())
-    };
-    let kind = if kind.is_empty() {
-        "unknown".to_string()
-    } else {
-        kind
+    let kind = match (code_raw.trim(), trigger_raw.trim()) {
+        ("", "") => "unknown".to_string(),
+        (c, "") => c.to_string(),
+        (c, t) => {
+            let mut k = String::with_capacity(c.len() + 1 + t.len());
+            k.push_str(c);
+            k.push('^');
+            k.push_str(t);
+            k
+        }
     };
     let mut out = Mapped {
-        kind: kind.clone(),
-        trigger: trigger.clone(),
+        kind,
+        trigger: upper_cow(trigger_raw.trim()).into_owned(),
         ..Default::default()
     };
+    let (kind, trigger) = (out.kind.as_str(), out.trigger.as_str());
     let evn = m.segment("EVN");
     let evn_time = evn.and_then(|e| ts(e.field(2)));
     out.time = evn_time.or_else(|| crate::time::Timestamp::parse_hl7(&msh_field(7).comp(1).text()));
     let supported = matches!(
-        code.as_str(),
+        code.as_ref(),
         "ADT" | "ORU" | "ORM" | "OML" | "RDE" | "RDS" | "OMP" | "VXU"
     );
     if !supported {
-        ctx.report.skipped(&kind);
+        ctx.report.skipped(kind);
         return out;
     }
     // Sending facility → organisation.
@@ -256,15 +264,16 @@ pub fn map_message(
         } else {
             v
         };
-        v.trim().to_string()
+        trim_cow(v)
     };
+    let facility: &str = &facility;
     let sender_org = (!facility.is_empty()).then(|| {
         let kind = if code == "ADT" {
             OrgKind::Hospital
         } else {
             OrgKind::Other
         };
-        org(net, &facility, kind, feed)
+        org(net, facility, kind, feed)
     });
     out.org = sender_org;
     let prov = Provenance {
@@ -273,12 +282,12 @@ pub fn map_message(
     };
     let Some(pid) = m.segment("PID").copied() else {
         ctx.issue("PID", "message has no PID segment; nothing to attach it to");
-        ctx.report.skipped(&kind);
+        ctx.report.skipped(kind);
         out.rejected = true;
         return out;
     };
-    let Some(patient) = map_patient(net, &pid, &facility, prov, &mut ctx) else {
-        ctx.report.skipped(&kind);
+    let Some(patient) = map_patient(net, &pid, facility, prov, &mut ctx) else {
+        ctx.report.skipped(kind);
         out.rejected = true;
         return out;
     };
@@ -287,11 +296,11 @@ pub fn map_message(
     let event_time = evn.and_then(|e| ts(e.field(6))).or(out.time);
     let enc = m.segment("PV1").copied().and_then(|pv1| {
         map_visit(
-            net, &pv1, patient, &facility, prov, &trigger, &code, event_time, &mut ctx,
+            net, &pv1, patient, facility, prov, trigger, &code, event_time, &mut ctx,
         )
     });
     out.encounter = enc;
-    match code.as_str() {
+    match code.as_ref() {
         "ADT" => {
             for dg1 in m.segments_named("DG1") {
                 map_dg1(net, dg1, patient, enc, out.time, prov, &mut ctx);
@@ -303,9 +312,9 @@ pub fn map_message(
             }
         }
         "ORU" => map_results(net, m, patient, enc, sender_org, prov, feed, &mut ctx),
-        "ORM" | "OML" => out.orders = map_orders(net, m, patient, enc, prov, &facility, &mut ctx),
+        "ORM" | "OML" => out.orders = map_orders(net, m, patient, enc, prov, facility, &mut ctx),
         "RDE" | "RDS" | "OMP" => {
-            out.prescriptions = map_prescriptions(net, m, patient, enc, prov, &facility, &mut ctx)
+            out.prescriptions = map_prescriptions(net, m, patient, enc, prov, facility, &mut ctx)
         }
         "VXU" => {
             for _ in m.segments_named("RXA") {
@@ -314,27 +323,49 @@ pub fn map_message(
         }
         _ => {}
     }
-    ctx.report.loaded(&kind);
+    ctx.report.loaded(kind);
     out
 }
 
-fn org(net: &mut Network, name: &str, kind: OrgKind, feed: FeedIdx) -> OrgIdx {
-    let key = format!("hl7:org:{name}");
-    if let Some(o) = net.organization_by_key(&key) {
-        return o;
+/// Calls `f` with `parts` joined: on the stack when they fit, as they do for the look-up keys
+/// built for every message (a key is only stored when it is new).
+fn with_key<R>(parts: &[&str], f: impl FnOnce(&str) -> R) -> R {
+    const STACK: usize = 160;
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if len > STACK {
+        return f(&parts.concat());
     }
-    let id = net.intern(&key);
-    let nm = net.intern(name);
-    net.upsert_organization(
-        &key,
-        Organization {
-            id,
-            name: Some(nm),
-            kind,
-            identifiers: Vec::new(),
-            provenance: Provenance { org: None, feed },
-        },
-    )
+    let mut buf = [0u8; STACK];
+    let mut at = 0;
+    for p in parts {
+        buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+        at += p.len();
+    }
+    // Whole strings joined: always UTF-8.
+    match std::str::from_utf8(&buf[..at]) {
+        Ok(key) => f(key),
+        Err(_) => f(&parts.concat()),
+    }
+}
+
+fn org(net: &mut Network, name: &str, kind: OrgKind, feed: FeedIdx) -> OrgIdx {
+    with_key(&["hl7:org:", name], |key| {
+        if let Some(o) = net.organization_by_key(key) {
+            return o;
+        }
+        let id = net.intern(key);
+        let nm = net.intern(name);
+        net.upsert_organization(
+            key,
+            Organization {
+                id,
+                name: Some(nm),
+                kind,
+                identifiers: Vec::new(),
+                provenance: Provenance { org: None, feed },
+            },
+        )
+    })
 }
 
 fn practitioner(
@@ -356,23 +387,24 @@ fn practitioner(
     } else {
         auth.trim()
     };
-    let key = format!("hl7:pract:{ns}:{id}");
-    if let Some(p) = net.practitioner_by_key(&key) {
-        return Some(p);
-    }
-    let sym = net.intern(&key);
-    let ident = (net.intern(ns), net.intern(id));
-    Some(net.upsert_practitioner(
-        &key,
-        Practitioner {
-            id: sym,
-            role: PractitionerRole::Other,
-            specialty: None,
-            org,
-            identifiers: vec![ident],
-            provenance: prov,
-        },
-    ))
+    Some(with_key(&["hl7:pract:", ns, ":", id], |key| {
+        if let Some(p) = net.practitioner_by_key(key) {
+            return p;
+        }
+        let sym = net.intern(key);
+        let ident = (net.intern(ns), net.intern(id));
+        net.upsert_practitioner(
+            key,
+            Practitioner {
+                id: sym,
+                role: PractitionerRole::Other,
+                specialty: None,
+                org,
+                identifiers: vec![ident],
+                provenance: prov,
+            },
+        )
+    }))
 }
 
 fn map_patient(
@@ -384,28 +416,27 @@ fn map_patient(
 ) -> Option<PatientIdx> {
     // PID-3 (patient identifier list), PID-2 (external id, v2.3 and older), PID-4 (alternate).
     let pt = pid.field_table();
-    let mut idents: Vec<(String, String)> = Vec::new();
+    let mut idents: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
     for n in [3usize, 2, 4] {
         for rep in pt.get(n).repetitions() {
-            let value = rep.comp(1).text();
-            let value = value.trim();
+            let value = trim_cow(rep.comp(1).text());
             if value.is_empty() || rep.is_null() {
                 continue;
             }
             let auth = rep.comp(4);
-            let mut system = auth.sub(1).text().trim().to_string();
+            let mut system = trim_cow(auth.sub(1).text());
             if system.is_empty() {
-                system = auth.sub(2).text().trim().to_string();
+                system = trim_cow(auth.sub(2).text());
             }
-            let id_type = rep.comp(5).text().trim().to_string();
             if system.is_empty() {
                 // Without an assigning authority the id is only unique within the sender.
-                system = format!(
+                let id_type = trim_cow(rep.comp(5).text());
+                system = Cow::Owned(format!(
                     "{facility}/{}",
                     if id_type.is_empty() { "PI" } else { &id_type }
-                );
+                ));
             }
-            idents.push((system, value.to_string()));
+            idents.push((system, value));
         }
     }
     if idents.is_empty() {
@@ -415,17 +446,14 @@ fn map_patient(
         );
         return None;
     }
-    let id = format!("{}|{}", idents[0].0, idents[0].1);
+    let id = [&*idents[0].0, &*idents[0].1].join("|");
     let birth = ts_checked_in(&pt, pid, 7, ctx);
     let sex = Sex::parse(&pt.get(8).value());
     let death = ts_checked_in(&pt, pid, 29, ctx);
     let deceased = pt.get(30).value().eq_ignore_ascii_case("Y") || death.is_some();
     let input = PatientInput {
         id: &id,
-        identifiers: idents
-            .iter()
-            .map(|(s, v)| (s.as_str(), v.as_str()))
-            .collect(),
+        identifiers: idents.iter().map(|(s, v)| (&**s, &**v)).collect(),
         birth_date: birth,
         sex,
         deceased,
@@ -460,11 +488,11 @@ fn map_visit(
         }
         Some(s.unwrap_or(Setting::Other))
     };
-    let visit = pv.get(19).comp(1).text().trim().to_string();
+    let visit = trim_cow(pv.get(19).comp(1).text());
     let admit = ts_checked_in(&pv, pv1, 44, ctx);
     let discharge = ts_checked_in(&pv, pv1, 45, ctx);
     let key = if !visit.is_empty() {
-        format!("hl7:enc:{facility}:{visit}")
+        ["hl7:enc:", facility, ":", &visit].concat()
     } else if let Some(a) = admit {
         format!("hl7:enc:{facility}:{}:{a}", net.patient_id(patient))
     } else if code == "ADT" && !class.is_empty() {
@@ -477,7 +505,7 @@ fn map_visit(
         return None;
     };
     // Facility of the assigned location (PV1-3.4), else the sender.
-    let loc_fac = pv.get(3).comp(4).sub(1).text().trim().to_string();
+    let loc_fac = trim_cow(pv.get(3).comp(4).sub(1).text());
     let org_idx = if !loc_fac.is_empty() {
         Some(org(net, &loc_fac, OrgKind::Hospital, prov.feed))
     } else {

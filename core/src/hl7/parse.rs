@@ -431,11 +431,17 @@ impl<'a> Field<'a> {
     /// Text of the first component's first subcomponent, trimmed: the usual "value" of a
     /// coded or identifier field.
     pub fn value(&self) -> Cow<'a, str> {
-        let t = self.comp(1).sub(1).text();
-        match t {
-            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
-            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
-        }
+        trim_cow(self.comp(1).sub(1).text())
+    }
+}
+
+/// Field text trimmed, still borrowed from the message when it was (no allocation for the
+/// usual field without escapes).
+pub fn trim_cow(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
     }
 }
 
