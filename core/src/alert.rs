@@ -87,25 +87,31 @@ pub struct Alert {
     pub kind: AlertKind,
     pub severity: Severity,
     pub message: String,
-    pub rule_id: String,
+    /// Rule ids and sources are mostly fixed text: borrowed, not copied into every alert.
+    pub rule_id: Cow<'static, str>,
     /// The public source of the rule (paper, label, guideline).
-    pub source: String,
+    pub source: Cow<'static, str>,
     pub evidence: BTreeMap<Cow<'static, str>, serde_json::Value>,
 }
 
 impl Alert {
-    pub fn new(kind: AlertKind, severity: Severity, rule_id: &str, message: String) -> Self {
+    pub fn new(
+        kind: AlertKind,
+        severity: Severity,
+        rule_id: impl Into<Cow<'static, str>>,
+        message: String,
+    ) -> Self {
         Alert {
             kind,
             severity,
             message,
-            rule_id: rule_id.to_string(),
-            source: String::new(),
+            rule_id: rule_id.into(),
+            source: Cow::Borrowed(""),
             evidence: BTreeMap::new(),
         }
     }
-    pub fn source(mut self, source: &str) -> Self {
-        self.source = source.to_string();
+    pub fn source(mut self, source: impl Into<Cow<'static, str>>) -> Self {
+        self.source = source.into();
         self
     }
     /// Adds one piece of evidence.

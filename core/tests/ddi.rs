@@ -6,7 +6,7 @@ use cin_core::ddi::{Kb, check_interactions};
 use cin_core::*;
 
 fn rule_ids(alerts: &[Alert]) -> Vec<&str> {
-    alerts.iter().map(|a| a.rule_id.as_str()).collect()
+    alerts.iter().map(|a| a.rule_id.as_ref()).collect()
 }
 
 /// `(name a, rxcui a, name b, rxcui b)`.

@@ -130,7 +130,7 @@ fn summary_of(alerts: &[Alert]) -> CinAlertSummary {
         count: alerts.len(),
         kind: top.map_or(CIN_ALERT_KIND_NONE, |a| kind_of(a.kind)),
         severity: top.map_or(CIN_SEVERITY_NONE, |a| severity_of(a.severity)),
-        rule_id: rule_id_buf(top.map_or("", |a| a.rule_id.as_str())),
+        rule_id: rule_id_buf(top.map_or("", |a| &a.rule_id)),
     }
 }
 
@@ -534,7 +534,8 @@ mod tests {
 
     #[test]
     fn summary_takes_the_first_most_severe_alert() {
-        let a = |sev, id: &str| Alert::new(AlertKind::DrugInteraction, sev, id, String::new());
+        let a =
+            |sev, id: &'static str| Alert::new(AlertKind::DrugInteraction, sev, id, String::new());
         let alerts = [
             a(Severity::Moderate, "one"),
             a(Severity::Major, "two"),

@@ -129,8 +129,8 @@ pub fn alerts_to_py(py: Python<'_>, alerts: &[Alert]) -> PyResult<Py<PyAny>> {
             key(py, a.kind.as_str()),
             key(py, a.severity.as_str()),
             a.message.as_str(),
-            a.rule_id.as_str(),
-            a.source.as_str(),
+            &*a.rule_id,
+            &*a.source,
             ev,
         ))?;
     }

@@ -168,8 +168,8 @@ pub(crate) fn interaction_alert(
     ] {
         message.push_str(part);
     }
-    let mut alert = Alert::new(AlertKind::DrugInteraction, severity, &r.id, message)
-        .source(&r.source)
+    let mut alert = Alert::new(AlertKind::DrugInteraction, severity, r.id.clone(), message)
+        .source(r.source.clone())
         .with("drug_a", ia.name.as_str())
         .with("drug_b", ib.name.as_str())
         .with("rxcui_a", ia.rxcui)
@@ -194,13 +194,13 @@ pub(crate) fn duplication_alert(kb: &Kb, dup: Option<u16>, a: u32, b: u32) -> Al
             Alert::new(
                 AlertKind::TherapeuticDuplication,
                 Severity::Moderate,
-                &format!("dup-{}", class.id),
+                format!("dup-{}", class.id),
                 format!(
                     "therapeutic duplication: {} and {} are both {}",
                     ia.name, ib.name, class.name
                 ),
             )
-            .source(&dc.source)
+            .source(dc.source.clone())
             .with("class", class.id.as_str())
             .with("drug_a", ia.name.as_str())
             .with("drug_b", ib.name.as_str())

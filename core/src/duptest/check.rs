@@ -176,10 +176,10 @@ impl Network {
         Alert::new(
             AlertKind::DuplicateTest,
             severity,
-            &format!("duptest.{}", fam.id),
+            format!("duptest.{}", fam.id),
             message,
         )
-        .source(&fam.source)
+        .source(fam.source.clone())
         .with("test_family", fam.id.as_str())
         .with("test_family_name", fam.name.as_str())
         .with("ordered_family", rules.families[ordered].id.as_str())

@@ -23,6 +23,7 @@ use crate::ingest::{IngestIssue, IngestReport};
 use crate::model::*;
 use crate::network::Network;
 use crate::time::Timestamp;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What one real-time message produced.
@@ -377,7 +378,11 @@ impl Network {
                     at.to_string()
                 }
             };
-            let base = |kind: AlertKind, sev: Severity, rule: &str, msg: String, at: Timestamp| {
+            let base = |kind: AlertKind,
+                        sev: Severity,
+                        rule: Cow<'static, str>,
+                        msg: String,
+                        at: Timestamp| {
                 let mut a = Alert::new(kind, sev, rule, msg)
                     .with("patient_id", patient_id.clone())
                     .with("encounter_id", enc_id.clone())
@@ -402,7 +407,7 @@ impl Network {
                     base(
                         AlertKind::Admission,
                         Severity::Info,
-                        "hl7_adt_admission_notification",
+                        Cow::Borrowed("hl7_adt_admission_notification"),
                         format!("{what} ({})", mapped.kind),
                         enc.start,
                     )
@@ -411,8 +416,8 @@ impl Network {
                 if enc.setting == Setting::Emergency {
                     if let Some(a) = self.high_risk_ed(p, e, &enc, opts) {
                         alerts.push(
-                            base(a.0, a.1, &a.2, a.3, enc.start)
-                                .source(&a.4)
+                            base(a.0, a.1, a.2.into(), a.3, enc.start)
+                                .source(a.4)
                                 .with("prior_ed_visits", a.5)
                                 .with("prior_inpatient_stays", a.6),
                         );
@@ -428,7 +433,7 @@ impl Network {
                         base(
                             AlertKind::Readmission,
                             Severity::Moderate,
-                            "hl7_readmission_30d",
+                            Cow::Borrowed("hl7_readmission_30d"),
                             format!(
                                 "Inpatient admission {days} day(s) after a prior discharge{}",
                                 if cross {
@@ -459,7 +464,7 @@ impl Network {
                     base(
                         AlertKind::Discharge,
                         Severity::Info,
-                        "hl7_adt_discharge_notification",
+                        Cow::Borrowed("hl7_adt_discharge_notification"),
                         format!(
                             "Discharge from {} care ({})",
                             enc.setting.as_str(),
@@ -478,7 +483,7 @@ impl Network {
                         base(
                             AlertKind::MissingFollowup,
                             Severity::Minor,
-                            "hl7_discharge_without_followup",
+                            Cow::Borrowed("hl7_discharge_without_followup"),
                             "Discharged home with no follow-up visit booked".to_string(),
                             at,
                         )
