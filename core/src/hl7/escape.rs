@@ -194,7 +194,14 @@ pub fn unescape<'a>(raw: &'a [u8], d: &Delimiters) -> Cow<'a, str> {
     }
     let esc = match d.escape {
         Some(e) if memchr::memchr(e, raw).is_some() => e,
-        _ => return String::from_utf8_lossy(raw),
+        // Valid UTF-8 (nearly always plain ASCII) is borrowed after the fast validation; only
+        // invalid bytes take the replacing path.
+        _ => {
+            return match std::str::from_utf8(raw) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(raw),
+            };
+        }
     };
     let mut out: Vec<u8> = Vec::with_capacity(raw.len());
     let mut i = 0;

@@ -271,13 +271,28 @@ impl<'a> Segment<'a> {
             more: Vec::new(),
             delimiters: self.delimiters,
         };
-        for f in self.fields() {
+        let mut push = |raw: &'a [u8]| {
             if t.len < INLINE_FIELDS {
-                t.inline[t.len] = f.raw;
+                t.inline[t.len] = raw;
             } else {
-                t.more.push(f.raw);
+                t.more.push(raw);
             }
             t.len += 1;
+        };
+        // The same split as [`Segment::fields`], as a plain loop over the bytes.
+        if let Some(body) = self.raw.get(4..) {
+            if self.is_header() {
+                push(&self.raw[3..4]);
+            }
+            let sep = self.delimiters.field;
+            let mut start = 0;
+            for (i, &b) in body.iter().enumerate() {
+                if b == sep {
+                    push(&body[start..i]);
+                    start = i + 1;
+                }
+            }
+            push(&body[start..]);
         }
         t
     }
