@@ -26,7 +26,7 @@ pub mod synthetic;
 pub mod table;
 pub mod time;
 
-pub use alert::{Alert, AlertKind, Severity};
+pub use alert::{Alert, AlertKind, Evidence, Severity};
 pub use code::CodeSystem;
 pub use ddi::{DdiSummary, Kb, check_interactions};
 pub use error::{CinError, Location, Result};

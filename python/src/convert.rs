@@ -122,7 +122,7 @@ pub fn alerts_to_py(py: Python<'_>, alerts: &[Alert]) -> PyResult<Py<PyAny>> {
     let out = PyList::empty(py);
     for a in alerts {
         let ev = PyDict::new(py);
-        for (k, v) in &a.evidence {
+        for (k, v) in a.evidence.iter() {
             ev.set_item(key(py, k), json_to_py(py, v)?)?;
         }
         out.append((

@@ -178,7 +178,7 @@ pub(crate) fn interaction_alert(
         .with("mechanism", r.mechanism.as_str())
         .with("management", r.management.as_str());
     for (k, v) in notes {
-        alert.evidence.insert(k.into(), v);
+        alert.evidence.insert(k, v);
     }
     alert
 }
