@@ -420,11 +420,14 @@ where
         },
     };
     let zero = B::default();
-    let mut last: Option<(&str, u32)> = None;
-    let mut kinds = [0usize; 3];
+    // Pass 1, patients: the rows split into runs of one patient id, each looked up once. Two
+    // simple loops keep more rows in flight in the core than one loop doing both.
+    let mut runs: Vec<(u32, u32)> = Vec::with_capacity((codes.len() / 4).min(1 << 22));
+    let mut last: Option<&str> = None;
+    let mut bad_id_row = None;
     // Look-ups in the last block of rows; many of them mean the rows are not grouped.
     let (mut block_end, mut lookups) = (0, 0);
-    for (local_row, (pid, code)) in patient_ids.iter().zip(codes).enumerate() {
+    for (local_row, pid) in patient_ids.iter().enumerate() {
         if local_row == block_end {
             let scattered = lookups * 4 > WARM_BLOCK;
             block_end = (local_row + WARM_BLOCK).min(patient_ids.len());
@@ -433,45 +436,61 @@ where
                 warm_patients(&patients, &patient_ids[local_row..block_end]);
             }
         }
-        let row = offset + local_row;
         let pid = pid.as_ref();
-        let p = match last {
-            Some((prev, idx)) if same_str(prev, pid) => idx,
-            _ => {
-                lookups += 1;
-                let key = pid.trim();
-                if key.is_empty() {
-                    return Err(CinError::invalid(format!("row {row}: empty patient id")));
-                }
-                let (idx, new) = patients.insert(key);
-                if new {
-                    out.first_row.push(row);
-                    out.bits.push(zero);
-                }
-                last = Some((pid, idx));
-                idx
-            }
-        };
-        sink.row(row, p)?;
-        let (cid, new) = raw_codes.insert(code.as_ref());
+        if last.is_some_and(|prev| same_str(prev, pid)) {
+            continue;
+        }
+        lookups += 1;
+        let key = pid.trim();
+        if key.is_empty() {
+            bad_id_row = Some(local_row);
+            break;
+        }
+        let (idx, new) = patients.insert(key);
         if new {
-            let info = classify_raw(code.as_ref(), classify, &mut normalised, &mut unmatched);
-            let next = classes.len() as u32;
-            let k = *class_ids
-                .entry((info.bits, info.edit, info.kind as u8))
-                .or_insert(next);
-            if k == next {
-                classes.push(info);
+            out.first_row.push(offset + local_row);
+            out.bits.push(zero);
+        }
+        runs.push((local_row as u32, idx));
+        last = Some(pid);
+    }
+    // Pass 2, codes: each run's rows ORed into one accumulator. Rows before an empty patient
+    // id are folded first, so an error the sink finds there is still the one reported.
+    let folded = bad_id_row.unwrap_or(codes.len());
+    let mut kinds = [0usize; 3];
+    for (r, &(start, p)) in runs.iter().enumerate() {
+        let end = runs.get(r + 1).map_or(folded, |next| next.0 as usize);
+        let mut acc = zero;
+        for (local_row, code) in codes.iter().enumerate().take(end).skip(start as usize) {
+            sink.row(offset + local_row, p)?;
+            let code = code.as_ref();
+            let (cid, new) = raw_codes.insert(code);
+            if new {
+                let info = classify_raw(code, classify, &mut normalised, &mut unmatched);
+                let next = classes.len() as u32;
+                let k = *class_ids
+                    .entry((info.bits, info.edit, info.kind as u8))
+                    .or_insert(next);
+                if k == next {
+                    classes.push(info);
+                }
+                code_class.push(k);
             }
-            code_class.push(k);
+            let info = classes[code_class[cid as usize] as usize];
+            kinds[info.kind as usize] += 1;
+            if info.edit == 0 {
+                acc |= info.bits;
+            } else {
+                out.edited.push((p, info.edit, info.bits));
+            }
         }
-        let info = classes[code_class[cid as usize] as usize];
-        kinds[info.kind as usize] += 1;
-        if info.edit == 0 {
-            out.bits[p as usize] |= info.bits;
-        } else {
-            out.edited.push((p, info.edit, info.bits));
-        }
+        out.bits[p as usize] |= acc;
+    }
+    if let Some(row) = bad_id_row {
+        return Err(CinError::invalid(format!(
+            "row {}: empty patient id",
+            offset + row
+        )));
     }
     out.report.blank = kinds[RowKind::Blank as usize];
     out.report.matched_rows = kinds[RowKind::Matched as usize];

@@ -896,5 +896,15 @@ mod tests {
             err.to_string().contains("row 2: age differs from row 0"),
             "{err}"
         );
+        // Row order decides which problem is reported: the age conflict at row 1 comes before
+        // the empty patient id at row 2; without the conflict the empty id is named by its row.
+        let (ids, codes) = (["a", "a", " ", "b"], ["E119", "I509", "E119", "E119"]);
+        let sexes = ["F"; 4];
+        let conflict = [Some(70), Some(71), Some(70), Some(70)];
+        let err = cms_hcc(&ids, &codes, &conflict, &sexes, &v28()).unwrap_err();
+        assert!(err.to_string().contains("row 1: age differs"), "{err}");
+        let same = [Some(70); 4];
+        let err = cms_hcc(&ids, &codes, &same, &sexes, &v28()).unwrap_err();
+        assert!(err.to_string().contains("row 2: empty patient id"), "{err}");
     }
 }
