@@ -220,32 +220,34 @@ pub fn charlson_age_points(age: i64, first_point_age: i64) -> i32 {
 
 /// Builds `patient_id`, `score`, one 0/1 column per category.
 ///
-/// For large tables a second thread builds the id strings (one allocation each) and the first
-/// few flag columns while this one builds the rest: the work is mostly first touches of fresh
-/// memory, which two cores take in parallel.
+/// The id strings (one allocation each) are most of the work: for large tables a second thread
+/// makes the second half of them while this one makes the first half and the flag columns.
 pub(crate) fn category_table(
     ids: &[&str],
     scores: Vec<Option<i64>>,
     bits: &[u64],
     categories: &[&str],
 ) -> Table {
-    let id_column = || Column::Str(ids.iter().map(|s| Some((*s).to_owned())).collect());
-    let flags = |range: std::ops::Range<usize>| -> Vec<Column> {
-        range
+    let owned = |part: &[&str]| -> Vec<Option<String>> {
+        part.iter().map(|s| Some((*s).to_owned())).collect()
+    };
+    let flags = || -> Vec<Column> {
+        (0..categories.len())
             .map(|i| Column::Flag(bits.iter().map(|b| ((b >> i) & 1) as u8).collect()))
             .collect()
     };
-    let split = categories.len() / 4;
     let (id_col, mut flag_cols) = if ids.len() >= 100_000 {
+        let (first, second) = ids.split_at(ids.len() / 2);
         std::thread::scope(|scope| {
-            let h = scope.spawn(|| (id_column(), flags(0..split)));
-            let rest = flags(split..categories.len());
-            let (id_col, mut first) = h.join().unwrap_or_else(|_| (id_column(), flags(0..split)));
-            first.extend(rest);
-            (id_col, first)
+            let h = scope.spawn(|| owned(second));
+            let mut all = Vec::with_capacity(ids.len());
+            all.extend(first.iter().map(|s| Some((*s).to_owned())));
+            let flag_cols = flags();
+            all.extend(h.join().unwrap_or_else(|_| owned(second)));
+            (Column::Str(all), flag_cols)
         })
     } else {
-        (id_column(), flags(0..categories.len()))
+        (Column::Str(owned(ids)), flags())
     };
     let mut t = Table::new()
         .with("patient_id", id_col)
