@@ -34,7 +34,7 @@ def charlson(
 
     Codes are normalised (dots, case, spaces) and matched with the Quan et al. 2005 coding
     algorithms; ``weights`` is "quan2011" (default) or "charlson1987". Columns: patient_id,
-    score, then one 0/1 column per category, patients in first-seen order. ``patient_ids`` and
+    score, then one 0/1 column per category (int8), patients in first-seen order. ``patient_ids`` and
     ``codes`` may be lists, numpy arrays, pandas or polars Series, or pyarrow arrays; or pass a
     DataFrame and name its columns:
 
@@ -54,7 +54,7 @@ def elixhauser(
     patient: Optional[str] = None,
     code: Optional[str] = None,
 ) -> Table:
-    """Elixhauser comorbidities per patient. Columns: patient_id, score, one 0/1 column per
+    """Elixhauser comorbidities per patient. Columns: patient_id, score, one 0/1 column (int8) per
     category. Inputs as for :func:`charlson`.
 
     ``weights="van_walraven"`` (default): Quan 2005 ICD-10-CM categories (``chf``, ``carit``...)
