@@ -34,9 +34,9 @@ def charlson(
 
     Codes are normalised (dots, case, spaces) and matched with the Quan et al. 2005 coding
     algorithms; ``weights`` is "quan2011" (default) or "charlson1987". Columns: patient_id,
-    score, then one 0/1 column per category (int8), patients in first-seen order. ``patient_ids`` and
-    ``codes`` may be lists, numpy arrays, pandas or polars Series, or pyarrow arrays; or pass a
-    DataFrame and name its columns:
+    score, then one 0/1 column per category (int8), patients in first-seen order.
+    ``patient_ids`` and ``codes`` may be lists, numpy arrays, pandas or polars Series, or pyarrow
+    arrays; or pass a DataFrame and name its columns:
 
     >>> cin_core.charlson(["p1", "p1", "p2"], ["I50.9", "J44.9", "E11.9"]).to_pydict()["score"]
     [3, 0]
