@@ -401,8 +401,14 @@ impl Network {
     /// Adds an encounter under `key`, or replaces the one already under that key (an update,
     /// e.g. HL7 A08 or a later FHIR version of the same resource).
     pub fn upsert_encounter(&mut self, key: &str, enc: Encounter) -> EncIdx {
-        self.touch();
         let k = self.strings.intern(key);
+        self.upsert_encounter_at(k, enc)
+    }
+
+    /// [`Network::upsert_encounter`] under a key already interned (a feed that looks the
+    /// encounter up first interns its key once).
+    pub fn upsert_encounter_at(&mut self, k: Sym, enc: Encounter) -> EncIdx {
+        self.touch();
         if let Some(&e) = self.enc_by_key.get(&k) {
             let old = self.find_root(self.encounters[e.idx()].patient.0);
             let new = self.find_root(enc.patient.0);
@@ -451,7 +457,12 @@ impl Network {
     }
 
     pub fn encounter_by_key(&self, key: &str) -> Option<EncIdx> {
-        self.enc_by_key.get(&self.strings.get(key)?).copied()
+        self.encounter_at(self.strings.get(key)?)
+    }
+
+    /// The encounter under an interned key.
+    pub fn encounter_at(&self, k: Sym) -> Option<EncIdx> {
+        self.enc_by_key.get(&k).copied()
     }
 
     pub fn add_diagnosis(&mut self, d: Diagnosis) {

@@ -512,9 +512,11 @@ fn map_visit(
         prov.org
     };
     let attending = practitioner(net, pv.get(7), facility, org_idx, prov);
-    let existing = net.encounter_by_key(&key).map(|e| net.encounter(e).clone());
+    // The key is interned once for the look-up, the new record's id and the upsert.
+    let key = net.intern(&key);
+    let existing = net.encounter_at(key).map(|e| net.encounter(e).clone());
     let mut enc = existing.clone().unwrap_or_else(|| Encounter {
-        id: net.intern(&key),
+        id: key,
         patient,
         setting: setting.unwrap_or(Setting::Other),
         start: admit.or(event_time).unwrap_or_default(),
@@ -583,7 +585,7 @@ fn map_visit(
         );
         enc.end = None;
     }
-    Some(net.upsert_encounter(&key, enc))
+    Some(net.upsert_encounter_at(key, enc))
 }
 
 fn map_dg1(

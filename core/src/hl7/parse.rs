@@ -651,7 +651,39 @@ struct State<'a> {
     /// An orphan-segment issue was already raised for the current run.
     orphan_reported: bool,
     /// Occurrences so far of each segment id in the current message (by `segment_slot`).
-    ordinals: crate::intern::FxHashMap<u32, u32>,
+    ordinals: Ordinals,
+}
+
+/// Occurrence counts per segment id: the first few distinct ids in a fixed array (a message
+/// rarely has more than a dozen kinds of segment), the rest in a map, so counting stays linear
+/// for a million segments and costs no allocation for an ordinary message.
+#[derive(Default)]
+struct Ordinals {
+    few: [(u32, u32); 16],
+    used: usize,
+    more: crate::intern::FxHashMap<u32, u32>,
+}
+
+impl Ordinals {
+    fn clear(&mut self) {
+        self.used = 0;
+        self.more.clear();
+    }
+    /// Counts one more `slot` and returns its count.
+    fn bump(&mut self, slot: u32) -> u32 {
+        if let Some(e) = self.few[..self.used].iter_mut().find(|e| e.0 == slot) {
+            e.1 += 1;
+            return e.1;
+        }
+        if self.used < self.few.len() {
+            self.few[self.used] = (slot, 1);
+            self.used += 1;
+            return 1;
+        }
+        let c = self.more.entry(slot).or_insert(0);
+        *c += 1;
+        *c
+    }
 }
 
 impl<'a> State<'a> {
@@ -700,8 +732,7 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> crate::Result<Parsed<'_>> {
                 st.finish_message()?;
                 st.orphan_reported = false;
                 st.ordinals.clear();
-                st.ordinals
-                    .insert(segment_slot(b"MSH").unwrap_or(0) as u32, 1);
+                st.ordinals.bump(segment_slot(b"MSH").unwrap_or(0) as u32);
                 let index = st.out.messages.len();
                 match Delimiters::from_header(raw) {
                     Ok((d, _)) => {
@@ -791,11 +822,7 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> crate::Result<Parsed<'_>> {
                 // Occurrence counts per segment id: a table, not a rescan, so a message with a
                 // million segments stays linear.
                 let ordinal = match segment_slot(name) {
-                    Some(slot) => {
-                        let c = st.ordinals.entry(slot as u32).or_insert(0);
-                        *c += 1;
-                        *c as usize
-                    }
+                    Some(slot) => st.ordinals.bump(slot as u32) as usize,
                     None => 1,
                 };
                 let seg = Segment {
@@ -1011,6 +1038,27 @@ fn position_of(seg: &Segment<'_>, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordinals_count_past_the_fixed_part() {
+        // 20 distinct segment ids, each twice: the counts spill from the array into the map.
+        let names: Vec<String> = (0..20).map(|i| format!("Z{i:02}")).collect();
+        let mut text = String::from("MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\r");
+        for _ in 0..2 {
+            for n in &names {
+                text.push_str(&format!("{n}|x\r"));
+            }
+        }
+        text.push_str("MSH|^~\\&|A|B|C|D|20240101||ADT^A01|2|P|2.5\rZ19|y\r");
+        let p = parse(text.as_bytes(), ParseOptions::default()).unwrap();
+        let segs = &p.messages[0].segments;
+        assert_eq!(segs.len(), 41);
+        for (i, seg) in segs.iter().enumerate().skip(1) {
+            assert_eq!(seg.ordinal, if i <= 20 { 1 } else { 2 }, "segment {i}");
+        }
+        // A new message starts counting again.
+        assert_eq!(p.messages[1].segments[1].ordinal, 1);
+    }
 
     #[test]
     fn field_table_matches_field_past_its_inline_part() {
