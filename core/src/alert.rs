@@ -106,7 +106,8 @@ impl Alert {
             message,
             rule_id: rule_id.into(),
             source: Cow::Borrowed(""),
-            evidence: Evidence::default(),
+            // Alerts carry up to a dozen facts: one allocation instead of regrowing.
+            evidence: Evidence(Vec::with_capacity(12)),
         }
     }
     pub fn source(mut self, source: impl Into<Cow<'static, str>>) -> Self {
