@@ -7,6 +7,7 @@
 use super::escape::Delimiters;
 use super::parse::{Message, ParseIssue};
 use crate::time::Timestamp;
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -73,9 +74,13 @@ pub fn build_ack(original: Option<&Message<'_>>, code: AckCode, issues: &[ParseI
     let f = d.field as char;
     // The original MSH split once (an ACK reads seven of its fields).
     let msh = original.and_then(|m| m.msh()).map(|s| s.field_table());
-    let raw = |n: usize| -> std::borrow::Cow<'_, str> {
+    let raw = |n: usize| -> Cow<'_, str> {
         msh.as_ref()
-            .map(|t| String::from_utf8_lossy(t.get(n).raw))
+            .map(|t| {
+                let raw = t.get(n).raw;
+                std::str::from_utf8(raw)
+                    .map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed)
+            })
             .unwrap_or_default()
     };
     let trigger = msh
