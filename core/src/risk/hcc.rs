@@ -506,11 +506,13 @@ fn parse_age_cell(cell: &str) -> Option<(Sex, i64, i64)> {
     Some((sex, lo, hi))
 }
 
-/// Demographics gathered from row-aligned ages and sexes, per patient of a chunk. Each value
-/// remembers the row it came from so that a conflict names both rows.
+/// Demographics gathered from row-aligned ages and sexes: per run of rows while folding, per
+/// patient once finished. Each value remembers the row it came from so that a conflict names
+/// both rows.
 struct DemographicsSink<'a, A: AsRef<str>> {
     ages: &'a [Option<i64>],
     sexes: &'a [A],
+    /// Per run while rows are folded, per patient after [`RowSink::finish`].
     per_patient: Vec<PatientDemographics>,
     /// The previous row's sex text and its parse: sexes repeat, parsing allocates.
     last_sex: Option<(&'a str, Option<Sex>)>,
@@ -576,10 +578,11 @@ fn fold_sex(slot: &mut Option<(Sex, usize)>, v: Option<(Sex, usize)>) -> Result<
 }
 
 impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
+    const NEEDS_RUNS: bool = true;
     #[inline]
-    fn row(&mut self, row: usize, p: u32) -> Result<()> {
-        let p = p as usize;
-        if p == self.per_patient.len() {
+    fn row(&mut self, row: usize, run: u32) -> Result<()> {
+        let run = run as usize;
+        if run == self.per_patient.len() {
             self.per_patient.push((None, None));
         }
         let age = match self.ages[row] {
@@ -587,17 +590,17 @@ impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
             a => a.map(|a| (a, row)),
         };
         let sex = self.sex(row).map(|s| (s, row));
-        let slot = &mut self.per_patient[p];
+        let slot = &mut self.per_patient[run];
         fold_age(&mut slot.0, age)?;
         fold_sex(&mut slot.1, sex)
     }
-    fn merge(&mut self, later: Self, remap: &[u32]) -> Result<()> {
-        for (local, (age, sex)) in later.per_patient.into_iter().enumerate() {
-            let g = remap[local] as usize;
-            if g == self.per_patient.len() {
-                self.per_patient.push((None, None));
-            }
-            let slot = &mut self.per_patient[g];
+    fn append(&mut self, later: Self) {
+        self.per_patient.extend(later.per_patient);
+    }
+    fn finish(&mut self, patient_of_run: &[u32], patients: usize) -> Result<()> {
+        let per_run = std::mem::replace(&mut self.per_patient, vec![(None, None); patients]);
+        for (run, (age, sex)) in per_run.into_iter().enumerate() {
+            let slot = &mut self.per_patient[patient_of_run[run] as usize];
             fold_age(&mut slot.0, age)?;
             fold_sex(&mut slot.1, sex)?;
         }
