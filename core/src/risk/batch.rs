@@ -195,7 +195,8 @@ where
     } else {
         std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
     };
-    aggregate_threads(patient_ids, codes, classify, make_sink, threads)
+    let bits = partition_bits(codes.len());
+    aggregate_threads(patient_ids, codes, classify, make_sink, threads, bits)
 }
 
 /// One run of rows with the same patient id, as the grouping step sees it: the id's slot words
@@ -244,39 +245,13 @@ fn partition_bits(rows: usize) -> u32 {
     (rows / 8192).max(1).ilog2().min(10)
 }
 
-/// [`aggregate_with`] on exactly `threads` chunks (1 = sequential).
+/// [`aggregate_with`] on exactly `threads` chunks (1 = sequential) and `2^bits` hash partitions.
 ///
 /// Each worker folds its rows into runs (consecutive rows of one id: one accumulator each, so
 /// input grouped by patient costs one id hash per patient) and files each run under a hash
 /// partition. Partitions are then grouped independently, on all workers, in small tables that
 /// stay in cache; patients are numbered by their first run, which is first-seen order.
 pub fn aggregate_threads<'a, S, C, B, F, K, MK>(
-    patient_ids: &'a [S],
-    codes: &[C],
-    classify: F,
-    make_sink: MK,
-    threads: usize,
-) -> Result<(Aggregated<'a, B>, K)>
-where
-    S: AsRef<str> + Sync,
-    C: AsRef<str> + Sync,
-    B: Bits + Send + Sync,
-    F: Fn(&str) -> Class<B> + Sync,
-    K: RowSink,
-    MK: Fn() -> K + Sync,
-{
-    aggregate_split(
-        patient_ids,
-        codes,
-        classify,
-        make_sink,
-        threads,
-        partition_bits(codes.len()),
-    )
-}
-
-/// [`aggregate_threads`] with `2^bits` hash partitions.
-fn aggregate_split<'a, S, C, B, F, K, MK>(
     patient_ids: &'a [S],
     codes: &[C],
     classify: F,
@@ -1033,9 +1008,9 @@ mod tests {
         // Patients recur across chunk borders; order must stay first-seen.
         let ids = ["p1", "p2", "p1", "p3", "p2", "p4", "p1", "p3", "p5", "p2"];
         let codes = ["A1", "x", "B2", "C3", "E9", " ", "a.1", "zz", "zz", "C3"];
-        let (one, _) = aggregate_threads(&ids, &codes, classify, || NoSink, 1).unwrap();
+        let (one, _) = aggregate_threads(&ids, &codes, classify, || NoSink, 1, 0).unwrap();
         for (t, parts) in (2..=4).flat_map(|t| [(t, 0), (t, 3)]) {
-            let (many, _) = aggregate_split(&ids, &codes, classify, || NoSink, t, parts).unwrap();
+            let (many, _) = aggregate_threads(&ids, &codes, classify, || NoSink, t, parts).unwrap();
             assert_eq!(many.ids, one.ids, "threads {t}");
             assert_eq!(many.bits, one.bits, "threads {t}");
             assert_eq!(many.edited, one.edited, "threads {t}");
@@ -1159,7 +1134,7 @@ mod tests {
         for t in [1, 2, 3, 8] {
             for parts in [0, 1, 4, 10] {
                 let (got, _) =
-                    aggregate_split(&ids, &codes, classify, || NoSink, t, parts).unwrap();
+                    aggregate_threads(&ids, &codes, classify, || NoSink, t, parts).unwrap();
                 assert_eq!(got.ids, want_ids, "threads {t}, partition bits {parts}");
                 assert_eq!(got.bits, want_bits, "threads {t}, partition bits {parts}");
                 assert_eq!(

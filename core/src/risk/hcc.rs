@@ -892,6 +892,7 @@ mod tests {
             |c| model.classify(c),
             || DemographicsSink::new(&ages, &sexes),
             3,
+            1,
         )
         .err()
         .unwrap();
