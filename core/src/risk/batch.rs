@@ -128,33 +128,30 @@ pub fn check_lengths(what: &str, expected: usize, got: usize) -> Result<()> {
     Ok(())
 }
 
-/// Per-row side data a score gathers while rows are folded (e.g. CMS-HCC demographics).
-///
-/// Rows reach a sink by runs: a run is a block of consecutive rows with one patient id,
-/// numbered from 0 in each worker's chunk. Each worker has its own sink; the sinks are appended
-/// in row order, then folded from runs into patients once patients are known.
-pub trait RowSink: Send + Sized {
-    /// Whether [`RowSink::finish`] needs the patient of every run (working that out costs a
-    /// pass over all runs, so a sink that keeps nothing says no).
-    const NEEDS_RUNS: bool;
-    /// Sees global row `row`, which belongs to the chunk's run `run`.
-    fn row(&mut self, row: usize, run: u32) -> Result<()>;
-    /// Appends a later chunk's sink, whose runs are numbered after this one's.
-    fn append(&mut self, later: Self);
-    /// Folds runs into patients: `patient_of_run[r]` for every run of every chunk in row order
-    /// (empty unless `NEEDS_RUNS`), `patients` of them in first-seen order.
-    fn finish(&mut self, patient_of_run: &[u32], patients: usize) -> Result<()>;
+/// Per-row side data a score gathers besides the codes (e.g. CMS-HCC demographics from
+/// row-aligned columns). It is told, once patients are known, which rows belong to which
+/// patient, in row order, so it reads its columns once and finds conflicts in row order.
+pub trait RowSink: Sized {
+    /// Whether the sink needs its rows at all (telling them costs a pass over every run).
+    const NEEDS_ROWS: bool;
+    /// Folds rows into `patients` patients (first-seen order): `runs` gives each block of
+    /// consecutive rows of one patient, `(rows, patient)`, in row order.
+    fn finish(
+        &mut self,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+        patients: usize,
+    ) -> Result<()>;
 }
 
 /// A sink that keeps nothing.
 pub struct NoSink;
 impl RowSink for NoSink {
-    const NEEDS_RUNS: bool = false;
-    fn row(&mut self, _: usize, _: u32) -> Result<()> {
-        Ok(())
-    }
-    fn append(&mut self, _: Self) {}
-    fn finish(&mut self, _: &[u32], _: usize) -> Result<()> {
+    const NEEDS_ROWS: bool = false;
+    fn finish(
+        &mut self,
+        _: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+        _: usize,
+    ) -> Result<()> {
         Ok(())
     }
 }
@@ -175,16 +172,16 @@ where
     B: Bits + Send + Sync,
     F: Fn(&str) -> Class<B> + Sync,
 {
-    aggregate_with(patient_ids, codes, classify, || NoSink).map(|(a, _)| a)
+    aggregate_with(patient_ids, codes, classify, NoSink).map(|(a, _)| a)
 }
 
-/// [`aggregate`] with a per-thread [`RowSink`]; rows are split into contiguous chunks folded
-/// in parallel (up to the available cores), then merged so that patients keep first-seen order.
-pub fn aggregate_with<'a, S, C, B, F, K, MK>(
+/// [`aggregate`] with a [`RowSink`]; rows are split into contiguous chunks folded in parallel
+/// (up to the available cores), then merged so that patients keep first-seen order.
+pub fn aggregate_with<'a, S, C, B, F, K>(
     patient_ids: &'a [S],
     codes: &[C],
     classify: F,
-    make_sink: MK,
+    sink: K,
 ) -> Result<(Aggregated<'a, B>, K)>
 where
     S: AsRef<str> + Sync,
@@ -192,7 +189,6 @@ where
     B: Bits + Send + Sync,
     F: Fn(&str) -> Class<B> + Sync,
     K: RowSink,
-    MK: Fn() -> K + Sync,
 {
     let threads = if codes.len() < PARALLEL_MIN_ROWS {
         1
@@ -200,7 +196,7 @@ where
         std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
     };
     let bits = partition_bits(codes.len());
-    aggregate_threads(patient_ids, codes, classify, make_sink, threads, bits)
+    aggregate_threads(patient_ids, codes, classify, sink, threads, bits)
 }
 
 /// One run of rows with the same patient id, as the grouping step sees it: the id's slot words
@@ -225,7 +221,7 @@ fn key_hash(a: u64, b: u64, len: u32) -> u64 {
     .wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// What one worker made of its chunk of rows (its sink travels beside it).
+/// What one worker made of its chunk of rows.
 struct Chunk<B> {
     /// Global row of the chunk's first row.
     offset: usize,
@@ -237,8 +233,10 @@ struct Chunk<B> {
     edited: Vec<(u32, u8, B)>,
     /// Rows per [`RowKind`].
     kinds: [usize; 3],
-    /// Global row of the first empty patient id; folding stopped there.
-    bad_id_row: Option<usize>,
+    /// Global row where folding stopped: the chunk's end, or its first empty patient id.
+    end: usize,
+    /// Whether folding stopped at an empty patient id.
+    bad_id: bool,
     unmatched: Vec<String>,
 }
 
@@ -255,11 +253,11 @@ fn partition_bits(rows: usize) -> u32 {
 /// input grouped by patient costs one id hash per patient) and files each run under a hash
 /// partition. Partitions are then grouped independently, on all workers, in small tables that
 /// stay in cache; patients are numbered by their first run, which is first-seen order.
-pub fn aggregate_threads<'a, S, C, B, F, K, MK>(
+pub fn aggregate_threads<'a, S, C, B, F, K>(
     patient_ids: &'a [S],
     codes: &[C],
     classify: F,
-    make_sink: MK,
+    sink: K,
     threads: usize,
     bits: u32,
 ) -> Result<(Aggregated<'a, B>, K)>
@@ -269,20 +267,12 @@ where
     B: Bits + Send + Sync,
     F: Fn(&str) -> Class<B> + Sync,
     K: RowSink,
-    MK: Fn() -> K + Sync,
 {
     check_lengths("codes", patient_ids.len(), codes.len())?;
     let n = codes.len();
     let size = n.div_ceil(threads.max(1)).max(1);
-    let chunks: Vec<Result<(Chunk<B>, K)>> = if threads <= 1 || n == 0 {
-        vec![fold_chunk(
-            patient_ids,
-            codes,
-            0,
-            &classify,
-            make_sink(),
-            bits,
-        )]
+    let chunks: Vec<Chunk<B>> = if threads <= 1 || n == 0 {
+        vec![fold_chunk(patient_ids, codes, 0, &classify, bits)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..n)
@@ -290,30 +280,25 @@ where
                 .map(|start| {
                     let end = (start + size).min(n);
                     let (ids, cs) = (&patient_ids[start..end], &codes[start..end]);
-                    let (classify, make_sink) = (&classify, &make_sink);
-                    scope.spawn(move || fold_chunk(ids, cs, start, classify, make_sink(), bits))
+                    let classify = &classify;
+                    scope.spawn(move || fold_chunk(ids, cs, start, classify, bits))
                 })
                 .collect();
             handles
                 .into_iter()
                 .map(|h| {
                     h.join()
-                        .unwrap_or_else(|_| Err(CinError::invalid("a scoring thread failed")))
+                        .map_err(|_| CinError::invalid("a scoring thread failed"))
                 })
-                .collect()
-        })
+                .collect::<Result<Vec<_>>>()
+        })?
     };
-    let (mut chunks, mut sinks): (Vec<_>, Vec<_>) = chunks
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .unzip();
+    let mut chunks = chunks;
     // Rows after an empty patient id were not folded; neither are later chunks.
-    if let Some(bad) = chunks.iter().position(|c| c.bad_id_row.is_some()) {
+    if let Some(bad) = chunks.iter().position(|c| c.bad_id) {
         chunks.truncate(bad + 1);
-        sinks.truncate(bad + 1);
     }
-    merge_chunks(patient_ids, chunks, sinks, n, threads)
+    merge_chunks(patient_ids, chunks, sink, n, threads)
 }
 
 /// The groups (patients) of one partition: each group's first run as (chunk, run) and the OR
@@ -401,7 +386,7 @@ fn group_partition<S: AsRef<str>, B: Bits>(
 fn merge_chunks<'a, S, B, K>(
     patient_ids: &'a [S],
     chunks: Vec<Chunk<B>>,
-    sinks: Vec<K>,
+    mut sink: K,
     rows: usize,
     threads: usize,
 ) -> Result<(Aggregated<'a, B>, K)>
@@ -412,7 +397,7 @@ where
 {
     let n_parts = chunks.first().map_or(0, |c| c.parts.len());
     let part_bits = n_parts.max(1).ilog2();
-    let keep_entries = K::NEEDS_RUNS || chunks.iter().any(|c| !c.edited.is_empty());
+    let keep_entries = K::NEEDS_ROWS || chunks.iter().any(|c| !c.edited.is_empty());
     let group = |range: std::ops::Range<usize>| -> Vec<PartGroups<B>> {
         range
             .map(|p| group_partition(p, part_bits, &chunks, patient_ids, keep_entries))
@@ -491,7 +476,7 @@ where
         }
     }
     drop(group_at_run);
-    // The patient of every run, for edited rows and sinks that keep per-run data.
+    // The patient of every run, for edited rows and sinks that need their rows.
     let mut patient_of_run = Vec::new();
     if keep_entries {
         patient_of_run = vec![0u32; total_runs];
@@ -504,6 +489,24 @@ where
                 }
             }
         }
+    }
+    if K::NEEDS_ROWS {
+        let rows_of_runs = chunks.iter().flat_map(|chunk| {
+            let ends = chunk
+                .run_starts
+                .iter()
+                .skip(1)
+                .map(|&r| chunk.offset + r as usize);
+            chunk
+                .run_starts
+                .iter()
+                .zip(ends.chain(std::iter::once(chunk.end)))
+                .map(|(&start, end)| chunk.offset + start as usize..end)
+        });
+        sink.finish(
+            rows_of_runs.zip(patient_of_run.iter().copied()),
+            out.ids.len(),
+        )?;
     }
     let mut unmatched_all: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut bad_id_row = None;
@@ -518,15 +521,11 @@ where
         out.report.matched_rows += chunk.kinds[RowKind::Matched as usize];
         out.report.unmatched_rows += chunk.kinds[RowKind::Unmatched as usize];
         unmatched_all.extend(chunk.unmatched);
-        bad_id_row = bad_id_row.or(chunk.bad_id_row);
+        if chunk.bad_id {
+            bad_id_row = Some(chunk.end);
+        }
     }
     out.report.unmatched_distinct = unmatched_all.len();
-    let mut sinks = sinks.into_iter();
-    let mut sink = sinks.next().ok_or_else(|| CinError::invalid("no rows"))?;
-    for later in sinks {
-        sink.append(later);
-    }
-    sink.finish(&patient_of_run, out.ids.len())?;
     if let Some(row) = bad_id_row {
         return Err(CinError::invalid(format!("row {row}: empty patient id")));
     }
@@ -558,20 +557,18 @@ enum RowKind {
 /// small index of raw codes, an OR and a counter increment. A row whose id differs from the
 /// previous row's closes the run: its id is packed and hashed once and the run is filed under
 /// its partition, so grouped input costs one id hash per patient and shuffled input still works.
-fn fold_chunk<S, C, B, F, K>(
+fn fold_chunk<S, C, B, F>(
     patient_ids: &[S],
     codes: &[C],
     offset: usize,
     classify: &F,
-    mut sink: K,
     part_bits: u32,
-) -> Result<(Chunk<B>, K)>
+) -> Chunk<B>
 where
     S: AsRef<str>,
     C: AsRef<str>,
     B: Bits,
     F: Fn(&str) -> Class<B>,
-    K: RowSink,
 {
     let n_parts = 1usize << part_bits;
     let runs = estimate_runs(patient_ids);
@@ -628,7 +625,6 @@ where
             });
             last = Some(pid);
         }
-        sink.row(offset + local_row, run)?;
         let code = code.as_ref();
         let (cid, new) = raw_codes.insert(code);
         if new {
@@ -653,16 +649,16 @@ where
     if let Some(done) = open.take() {
         file(&mut parts, RunKey { bits: acc, ..done });
     }
-    let chunk = Chunk {
+    Chunk {
         offset,
         run_starts,
         parts,
         edited,
         kinds,
-        bad_id_row,
+        end: bad_id_row.unwrap_or(offset + codes.len()),
+        bad_id: bad_id_row.is_some(),
         unmatched,
-    };
-    Ok((chunk, sink))
+    }
 }
 
 /// Runs (id changes) expected in `ids`, from its first 4,096 rows: partitions are sized from
@@ -1017,9 +1013,9 @@ mod tests {
         // Patients recur across chunk borders; order must stay first-seen.
         let ids = ["p1", "p2", "p1", "p3", "p2", "p4", "p1", "p3", "p5", "p2"];
         let codes = ["A1", "x", "B2", "C3", "E9", " ", "a.1", "zz", "zz", "C3"];
-        let (one, _) = aggregate_threads(&ids, &codes, classify, || NoSink, 1, 0).unwrap();
+        let (one, _) = aggregate_threads(&ids, &codes, classify, NoSink, 1, 0).unwrap();
         for (t, parts) in (2..=4).flat_map(|t| [(t, 0), (t, 3)]) {
-            let (many, _) = aggregate_threads(&ids, &codes, classify, || NoSink, t, parts).unwrap();
+            let (many, _) = aggregate_threads(&ids, &codes, classify, NoSink, t, parts).unwrap();
             assert_eq!(many.ids, one.ids, "threads {t}");
             assert_eq!(many.bits, one.bits, "threads {t}");
             assert_eq!(many.edited, one.edited, "threads {t}");
@@ -1079,7 +1075,7 @@ mod tests {
         let ids = &words[1..];
         let codes = vec!["A1"; ids.len()];
         for (t, parts) in [(1, 0), (2, 3), (3, 10)] {
-            let (agg, _) = aggregate_threads(ids, &codes, classify, || NoSink, t, parts).unwrap();
+            let (agg, _) = aggregate_threads(ids, &codes, classify, NoSink, t, parts).unwrap();
             assert_eq!(agg.ids, ids, "threads {t}, partition bits {parts}");
         }
         assert!(same_str("P00000001", "P00000001") && !same_str("P00000001", "P00000002"));
@@ -1154,8 +1150,7 @@ mod tests {
         let (want_ids, want_bits, want_report) = reference(&ids, &codes);
         for t in [1, 2, 3, 8] {
             for parts in [0, 1, 4, 10] {
-                let (got, _) =
-                    aggregate_threads(&ids, &codes, classify, || NoSink, t, parts).unwrap();
+                let (got, _) = aggregate_threads(&ids, &codes, classify, NoSink, t, parts).unwrap();
                 assert_eq!(got.ids, want_ids, "threads {t}, partition bits {parts}");
                 assert_eq!(got.bits, want_bits, "threads {t}, partition bits {parts}");
                 assert_eq!(

@@ -506,13 +506,11 @@ fn parse_age_cell(cell: &str) -> Option<(Sex, i64, i64)> {
     Some((sex, lo, hi))
 }
 
-/// Demographics gathered from row-aligned ages and sexes: per run of rows while folding, per
-/// patient once finished. Each value remembers the row it came from so that a conflict names
-/// both rows.
+/// Demographics gathered per patient from row-aligned ages and sexes. Each value remembers the
+/// row it came from so that a conflict names both rows.
 struct DemographicsSink<'a, A: AsRef<str>> {
     ages: &'a [Option<i64>],
     sexes: &'a [A],
-    /// Per run while rows are folded, per patient after [`RowSink::finish`].
     per_patient: Vec<PatientDemographics>,
     /// The previous row's sex text and its parse: sexes repeat, parsing allocates.
     last_sex: Option<(&'a str, Option<Sex>)>,
@@ -577,32 +575,27 @@ fn fold_sex(slot: &mut Option<(Sex, usize)>, v: Option<(Sex, usize)>) -> Result<
     }
 }
 
-impl<A: AsRef<str> + Sync> RowSink for DemographicsSink<'_, A> {
-    const NEEDS_RUNS: bool = true;
-    #[inline]
-    fn row(&mut self, row: usize, run: u32) -> Result<()> {
-        let run = run as usize;
-        if run == self.per_patient.len() {
-            self.per_patient.push((None, None));
-        }
-        let age = match self.ages[row] {
-            Some(a) if a < 0 => return Err(CinError::invalid(format!("row {row}: negative age"))),
-            a => a.map(|a| (a, row)),
-        };
-        let sex = self.sex(row).map(|s| (s, row));
-        let slot = &mut self.per_patient[run];
-        fold_age(&mut slot.0, age)?;
-        fold_sex(&mut slot.1, sex)
-    }
-    fn append(&mut self, later: Self) {
-        self.per_patient.extend(later.per_patient);
-    }
-    fn finish(&mut self, patient_of_run: &[u32], patients: usize) -> Result<()> {
-        let per_run = std::mem::replace(&mut self.per_patient, vec![(None, None); patients]);
-        for (run, (age, sex)) in per_run.into_iter().enumerate() {
-            let slot = &mut self.per_patient[patient_of_run[run] as usize];
-            fold_age(&mut slot.0, age)?;
-            fold_sex(&mut slot.1, sex)?;
+impl<A: AsRef<str>> RowSink for DemographicsSink<'_, A> {
+    const NEEDS_ROWS: bool = true;
+    fn finish(
+        &mut self,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+        patients: usize,
+    ) -> Result<()> {
+        self.per_patient = vec![(None, None); patients];
+        for (rows, p) in runs {
+            for row in rows {
+                let age = match self.ages[row] {
+                    Some(a) if a < 0 => {
+                        return Err(CinError::invalid(format!("row {row}: negative age")));
+                    }
+                    a => a.map(|a| (a, row)),
+                };
+                let sex = self.sex(row).map(|s| (s, row));
+                let slot = &mut self.per_patient[p as usize];
+                fold_age(&mut slot.0, age)?;
+                fold_sex(&mut slot.1, sex)?;
+            }
         }
         Ok(())
     }
@@ -632,7 +625,7 @@ pub fn cms_hcc_with_report(
         patient_ids,
         codes,
         |c| model.classify(c),
-        || DemographicsSink::new(ages, sexes),
+        DemographicsSink::new(ages, sexes),
     )?;
     let demo: Vec<(Option<i64>, Sex)> = sink
         .per_patient
@@ -890,7 +883,7 @@ mod tests {
             &ids,
             &codes,
             |c| model.classify(c),
-            || DemographicsSink::new(&ages, &sexes),
+            DemographicsSink::new(&ages, &sexes),
             3,
             1,
         )
