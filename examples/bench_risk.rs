@@ -213,7 +213,9 @@ fn main() {
         let mut t = cin_core::Table::new()
             .with(
                 "patient_id",
-                cin_core::Column::Str(ids.iter().map(|s| Some(s.clone())).collect()),
+                cin_core::Column::Text(cin_core::Text::from_strs(
+                    &ids.iter().map(String::as_str).collect::<Vec<_>>(),
+                )),
             )
             .with(
                 "score",

@@ -78,6 +78,7 @@ fn write_csv(t: &Table, path: &str) -> Result<(), Box<dyn std::error::Error>> {
                 Column::Int(v) => v[r].map_or(String::new(), |x| x.to_string()),
                 Column::Float(v) => v[r].map_or(String::new(), |x| format!("{x:.6}")),
                 Column::StrList(v) => v[r].join(" "),
+                Column::Text(v) => v.get(r).unwrap_or_default().to_string(),
                 Column::Bool(v) => v[r].map_or(String::new(), |x| x.to_string()),
                 Column::Flag(v) => v[r].to_string(),
                 Column::Time(v) => v[r].map_or(String::new(), |x| x.to_string()),

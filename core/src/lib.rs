@@ -33,7 +33,7 @@ pub use error::{CinError, Location, Result};
 pub use ingest::{IngestIssue, IngestReport};
 pub use model::*;
 pub use network::{Counts, Network, PatientInput};
-pub use table::{Column, Table};
+pub use table::{Column, Table, Text};
 pub use time::Timestamp;
 
 /// The library version (Cargo package version).

@@ -23,6 +23,84 @@ pub enum Column {
     Time(Vec<Option<Timestamp>>),
     /// A list of strings per row (e.g. the HCCs of a patient).
     StrList(Vec<Vec<String>>),
+    /// Strings never missing, in one buffer (see [`Text`]); typed "str" like [`Column::Str`].
+    Text(Text),
+}
+
+/// Strings that are never missing, in one buffer with Arrow's large-string offsets (row `i` is
+/// `data[offsets[i]..offsets[i + 1]]`): the ids of a million patients are two allocations
+/// instead of a million, and the bindings hand both buffers over as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    offsets: Vec<i64>,
+    data: String,
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::with_capacity(0, 0)
+    }
+}
+
+impl Text {
+    /// An empty column with room for `rows` strings of `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Text {
+            offsets,
+            data: String::with_capacity(bytes),
+        }
+    }
+
+    /// The strings of `items`, in order.
+    pub fn from_strs(items: &[&str]) -> Self {
+        let bytes = items.iter().map(|s| s.len()).sum();
+        let mut t = Text::with_capacity(items.len(), bytes);
+        for s in items {
+            t.push(s);
+        }
+        t
+    }
+
+    pub fn push(&mut self, s: &str) {
+        self.data.push_str(s);
+        self.offsets.push(self.data.len() as i64);
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `row`, or `None` past the end.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let (start, end) = (*self.offsets.get(row)?, *self.offsets.get(row + 1)?);
+        self.data.get(start as usize..end as usize)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.offsets
+            .windows(2)
+            .map(|w| self.data.get(w[0] as usize..w[1] as usize).unwrap_or(""))
+    }
+
+    /// The offsets (`len() + 1` of them, from 0) and the UTF-8 bytes.
+    pub fn into_parts(self) -> (Vec<i64>, Vec<u8>) {
+        (self.offsets, self.data.into_bytes())
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 impl Column {
@@ -35,6 +113,7 @@ impl Column {
             Column::Flag(v) => v.len(),
             Column::Time(v) => v.len(),
             Column::StrList(v) => v.len(),
+            Column::Text(t) => t.len(),
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -49,6 +128,15 @@ impl Column {
             _ => None,
         }
     }
+    /// Row `row` of a `Str` or `Text` column; `None` when missing, out of range or of another
+    /// type.
+    pub fn str_at(&self, row: usize) -> Option<&str> {
+        match self {
+            Column::Str(v) => v.get(row)?.as_deref(),
+            Column::Text(t) => t.get(row),
+            _ => None,
+        }
+    }
     /// Type name as the bindings report it.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -59,6 +147,7 @@ impl Column {
             Column::Flag(_) => "flag",
             Column::Time(_) => "time",
             Column::StrList(_) => "list[str]",
+            Column::Text(_) => "str",
         }
     }
 }
@@ -168,5 +257,28 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t.column_names(), ["a", "c"]);
         assert_eq!(t.to_json_columns(), r#"{"a":[1,null],"c":["x",null]}"#);
+    }
+
+    #[test]
+    fn text_keeps_every_string_and_its_boundaries() {
+        let items = ["P1", "", "é-ü", "P0000000002"];
+        let t = Table::new().with("id", Column::Text(Text::from_strs(&items)));
+        let col = t.column("id").unwrap();
+        assert_eq!((col.len(), col.type_name()), (4, "str"));
+        assert_eq!(
+            (0..5).map(|r| col.str_at(r)).collect::<Vec<_>>(),
+            [Some("P1"), Some(""), Some("é-ü"), Some("P0000000002"), None]
+        );
+        assert_eq!(
+            t.to_json_columns(),
+            r#"{"id":["P1","","é-ü","P0000000002"]}"#
+        );
+        let Column::Text(text) = col.clone() else {
+            panic!("text column")
+        };
+        let (offsets, data) = text.into_parts();
+        assert_eq!(offsets, [0, 2, 2, 7, 18]);
+        assert_eq!(data.len(), 18);
+        assert!(Text::default().is_empty() && Text::default().iter().next().is_none());
     }
 }

@@ -6,7 +6,6 @@
 //! applies the exclusions of CMR_Mapping_Program_v2026-1.sas and sums the mwXXX / rwXXX weights
 //! of CMR_Index_Program_v2026-1.sas (all codes taken as present on admission).
 
-use cin_core::Column;
 use cin_core::risk::{AHRQ_MEASURES, AhrqIndex, elixhauser_ahrq, elixhauser_ahrq_with_report};
 use std::path::Path;
 
@@ -53,10 +52,10 @@ fn ints(t: &cin_core::Table, c: &str) -> Vec<i64> {
 }
 
 fn ids(t: &cin_core::Table) -> Vec<String> {
-    match t.column("patient_id") {
-        Some(Column::Str(v)) => v.iter().map(|x| x.clone().unwrap()).collect(),
-        _ => panic!("no patient_id"),
-    }
+    let col = t.column("patient_id").expect("patient_id");
+    (0..t.len())
+        .map(|r| col.str_at(r).expect("id").to_string())
+        .collect()
 }
 
 #[test]

@@ -50,6 +50,11 @@ pub fn table_to_py(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
             Column::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
             Column::Bool(v) => v.into_pyobject(py)?.into_any().unbind(),
             Column::Str(v) => str_buffers(py, v)?,
+            Column::Text(t) => {
+                let (offsets, data) = t.into_parts();
+                let t = (offsets.into_pyarray(py), data.into_pyarray(py), py.None());
+                t.into_pyobject(py)?.into_any().unbind()
+            }
             Column::StrList(v) => v.into_pyobject(py)?.into_any().unbind(),
         };
         out.append((name, kind, data))?;

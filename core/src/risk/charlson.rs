@@ -10,7 +10,7 @@
 
 use super::batch::{Class, CodeReport, PrefixMap, aggregate};
 use crate::error::{CinError, Result};
-use crate::table::{Column, Table};
+use crate::table::{Column, Table, Text};
 use once_cell::sync::Lazy;
 
 /// Category columns, in output order (comorbidipy's short names).
@@ -219,41 +219,20 @@ pub fn charlson_age_points(age: i64, first_point_age: i64) -> i32 {
 }
 
 /// Builds `patient_id`, `score`, one 0/1 column per category.
-///
-/// The id strings (one allocation each) are most of the work: for large tables a second thread
-/// makes the second half of them while this one makes the first half and the flag columns.
 pub(crate) fn category_table(
     ids: &[&str],
     scores: Vec<Option<i64>>,
     bits: &[u64],
     categories: &[&str],
 ) -> Table {
-    let owned = |part: &[&str]| -> Vec<Option<String>> {
-        part.iter().map(|s| Some((*s).to_owned())).collect()
-    };
-    let flags = || -> Vec<Column> {
-        (0..categories.len())
-            .map(|i| Column::Flag(bits.iter().map(|b| ((b >> i) & 1) as u8).collect()))
-            .collect()
-    };
-    let (id_col, mut flag_cols) = if ids.len() >= 100_000 {
-        let (first, second) = ids.split_at(ids.len() / 2);
-        std::thread::scope(|scope| {
-            let h = scope.spawn(|| owned(second));
-            let mut all = Vec::with_capacity(ids.len());
-            all.extend(first.iter().map(|s| Some((*s).to_owned())));
-            let flag_cols = flags();
-            all.extend(h.join().unwrap_or_else(|_| owned(second)));
-            (Column::Str(all), flag_cols)
-        })
-    } else {
-        (Column::Str(owned(ids)), flags())
-    };
     let mut t = Table::new()
-        .with("patient_id", id_col)
+        .with("patient_id", Column::Text(Text::from_strs(ids)))
         .with("score", Column::Int(scores));
-    for (name, column) in categories.iter().zip(flag_cols.drain(..)) {
-        t = t.with(name, column);
+    for (i, name) in categories.iter().enumerate() {
+        t = t.with(
+            name,
+            Column::Flag(bits.iter().map(|b| ((b >> i) & 1) as u8).collect()),
+        );
     }
     t
 }

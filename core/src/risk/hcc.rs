@@ -23,7 +23,7 @@ use super::batch::aggregate_threads;
 use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths, same_str};
 use crate::error::{CinError, Result};
 use crate::model::Sex;
-use crate::table::{Column, Table};
+use crate::table::{Column, Table, Text};
 use once_cell::sync::Lazy;
 
 /// CMS-HCC model version.
@@ -664,10 +664,6 @@ fn score_patients(
     // Hierarchy, score and label lists per patient: independent, so large batches are cut
     // into one contiguous part per core (the label strings are most of the cost).
     let part = |range: std::ops::Range<usize>| {
-        let ids: Vec<Option<String>> = ids[range.clone()]
-            .iter()
-            .map(|s| Some((*s).to_owned()))
-            .collect();
         let mut hccs = Vec::with_capacity(range.len());
         let mut scores = Vec::with_capacity(range.len());
         for p in range {
@@ -676,7 +672,7 @@ fn score_patients(
             scores.push(age.and_then(|a| model.score(h, a, sex, opts)));
             hccs.push(model.labels(h));
         }
-        (ids, hccs, scores)
+        (hccs, scores)
     };
     let n = cc.len();
     let threads = if n < 100_000 {
@@ -708,14 +704,13 @@ fn score_patients(
         })
     };
     let mut parts = parts.into_iter();
-    let (mut id_col, mut hccs, mut scores) = parts.next().unwrap_or_default();
-    for (i, h, s) in parts {
-        id_col.extend(i);
+    let (mut hccs, mut scores) = parts.next().unwrap_or_default();
+    for (h, s) in parts {
         hccs.extend(h);
         scores.extend(s);
     }
     Table::new()
-        .with("patient_id", Column::Str(id_col))
+        .with("patient_id", Column::Text(Text::from_strs(ids)))
         .with("hccs", Column::StrList(hccs))
         .with("score", Column::Float(scores))
 }
