@@ -576,10 +576,9 @@ where
     let mut parts: Vec<Vec<RunKey<B>>> =
         (0..n_parts).map(|_| Vec::with_capacity(per_part)).collect();
     let mut run_starts: Vec<u32> = Vec::with_capacity(runs);
-    let mut raw_codes = CodeIds::with_capacity(4096);
-    // Raw code id -> index into `classes`, the distinct (bits, edit, kind) values: a few
-    // hundred at most, so the per-row reads stay in L1/L2 however many raw codes there are.
-    let mut code_class: Vec<u32> = Vec::with_capacity(4096);
+    // Raw code -> index into `classes`, the distinct (bits, edit, kind) values: a few hundred
+    // at most, so the per-row reads stay in L1/L2 however many raw codes there are.
+    let mut raw_codes = CodeMap::with_capacity(4096);
     let mut classes: Vec<CodeInfo<B>> = Vec::new();
     let mut class_ids: MixMap<(B, u8, u8), u32> = MixMap::default();
     let mut normalised: MixMap<String, Class<B>> = MixMap::default();
@@ -626,8 +625,7 @@ where
             last = Some(pid);
         }
         let code = code.as_ref();
-        let (cid, new) = raw_codes.insert(code);
-        if new {
+        let k = raw_codes.get_or_insert_with(code, || {
             let info = classify_raw(code, classify, &mut normalised, &mut unmatched);
             let next = classes.len() as u32;
             let k = *class_ids
@@ -636,9 +634,9 @@ where
             if k == next {
                 classes.push(info);
             }
-            code_class.push(k);
-        }
-        let info = classes[code_class[cid as usize] as usize];
+            k
+        });
+        let info = classes[k as usize];
         kinds[info.kind as usize] += 1;
         if info.edit == 0 {
             acc |= info.bits;
@@ -716,18 +714,20 @@ fn classify_raw<B: Bits, F: Fn(&str) -> Class<B>>(
     }
 }
 
-/// Raw code -> dense id in first-insert order, for the row loops.
+/// Raw code -> a small value the caller computes once per distinct code (its class), for
+/// the row loops.
 ///
 /// A code of up to 8 bytes (every ICD-10-CM code, with or without its dot) is one integer key
-/// in a 16-byte slot: ten thousand codes at most half load take 512 KB and stay in L2 with the
-/// rows streaming past, and a probe is one integer compare. Kept at most half full, a probe
-/// almost always ends at its home slot, so its branch predicts well. On 10M rows over 12k
-/// distinct codes the indexed Charlson path took 0.25 s with 24-byte string slots at up to
-/// 80 % load, 0.18 s at 50 %, and 0.11-0.16 s with these. Longer codes go to a string map.
-pub struct CodeIds<'a> {
+/// in a 16-byte slot holding the value itself: ten thousand codes at most half load take
+/// 512 KB and stay in L2 with the rows streaming past, a probe is one integer compare, and the
+/// value needs no second look-up. Kept at most half full, a probe almost always ends at its
+/// home slot, so its branch predicts well. On 10M rows over 12k distinct codes the indexed
+/// Charlson path took 0.25 s with 24-byte string slots at up to 80 % load, 0.18 s at 50 %,
+/// and 0.11-0.16 s with these. Longer codes go to a string map.
+pub struct CodeMap<'a> {
     slots: Vec<(u64, u32)>,
     shift: u32,
-    count: u32,
+    len: usize,
     long: MixMap<&'a str, u32>,
 }
 
@@ -756,13 +756,13 @@ fn short_key(bytes: &[u8]) -> Option<u64> {
     Some(content | ((0x80 | n as u64) << 56))
 }
 
-impl<'a> CodeIds<'a> {
+impl<'a> CodeMap<'a> {
     pub fn with_capacity(expected: usize) -> Self {
         let n = (expected.max(8) * 2).next_power_of_two();
-        CodeIds {
+        CodeMap {
             slots: vec![(0, EMPTY); n],
             shift: 64 - n.trailing_zeros(),
-            count: 0,
+            len: 0,
             long: MixMap::default(),
         }
     }
@@ -772,21 +772,22 @@ impl<'a> CodeIds<'a> {
         (mum(key ^ 0x8BB8_4B93_962E_ACC9, 0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// Id of `s` and whether it was inserted just now.
+    /// The value of `s`, made by `make` the first time `s` is seen (it must not be
+    /// `u32::MAX`, which marks a free slot).
     #[inline(always)]
-    pub fn insert(&mut self, s: &'a str) -> (u32, bool) {
+    pub fn get_or_insert_with(&mut self, s: &'a str, make: impl FnOnce() -> u32) -> u32 {
         let Some(key) = short_key(s.as_bytes()) else {
-            return self.insert_long(s);
+            return self.long_value(s, make);
         };
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
-            let (k, id) = self.slots[i];
-            if id == EMPTY {
-                return (self.add_short(key, i), true);
+            let (k, value) = self.slots[i];
+            if value == EMPTY {
+                return self.add_short(key, i, make());
             }
             if k == key {
-                return (id, false);
+                return value;
             }
             i = (i + 1) & mask;
         }
@@ -794,36 +795,30 @@ impl<'a> CodeIds<'a> {
 
     #[cold]
     #[inline(never)]
-    fn insert_long(&mut self, s: &'a str) -> (u32, bool) {
-        if let Some(&id) = self.long.get(s) {
-            return (id, false);
-        }
-        let id = self.count;
-        self.count += 1;
-        self.long.insert(s, id);
-        (id, true)
+    fn long_value(&mut self, s: &'a str, make: impl FnOnce() -> u32) -> u32 {
+        *self.long.entry(s).or_insert_with(make)
     }
 
     #[cold]
     #[inline(never)]
-    fn add_short(&mut self, key: u64, i: usize) -> u32 {
-        let id = self.count;
-        self.count += 1;
-        self.slots[i] = (key, id);
-        if self.count as usize * 2 > self.slots.len() {
+    fn add_short(&mut self, key: u64, i: usize, value: u32) -> u32 {
+        debug_assert_ne!(value, EMPTY);
+        self.slots[i] = (key, value);
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
             let doubled = vec![(0, EMPTY); self.slots.len() * 2];
             let old = std::mem::replace(&mut self.slots, doubled);
             self.shift -= 1;
             let mask = self.slots.len() - 1;
-            for (k, id) in old.into_iter().filter(|s| s.1 != EMPTY) {
+            for (k, v) in old.into_iter().filter(|s| s.1 != EMPTY) {
                 let mut j = self.home(k);
                 while self.slots[j].1 != EMPTY {
                     j = (j + 1) & mask;
                 }
-                self.slots[j] = (k, id);
+                self.slots[j] = (k, v);
             }
         }
-        id
+        value
     }
 }
 
@@ -929,7 +924,7 @@ pub fn indexed_bits(
             patient_idx.len()
         )));
     }
-    let mut cache = CodeIds::with_capacity(4096);
+    let mut cache = CodeMap::with_capacity(4096);
     let mut cached_bits: Vec<u64> = Vec::with_capacity(4096);
     let mut bits: Vec<u64> = Vec::new();
     bits.try_reserve_exact(n_patients).map_err(|_| {
@@ -942,10 +937,10 @@ pub fn indexed_bits(
                 "row {row}: patient index {p} is not below n_patients {n_patients}"
             ))
         })?;
-        let (id, new) = cache.insert(code);
-        if new {
+        let id = cache.get_or_insert_with(code, || {
             cached_bits.push(normalize_dx(code).map_or(0, |n| map.classify(&n)));
-        }
+            cached_bits.len() as u32 - 1
+        });
         *slot |= cached_bits[id as usize];
     }
     Ok(bits)
@@ -1036,7 +1031,7 @@ mod tests {
     }
 
     #[test]
-    fn code_ids_and_patient_groups_are_exact_across_lengths_and_growth() {
+    fn code_map_and_patient_groups_are_exact_across_lengths_and_growth() {
         // Strings that agree in their packed words but not in content or length must differ:
         // zero padding, overlapping reads (lengths 4-7, 9-16), the 7/8-byte boundary of the
         // integer code keys (an 8th byte below 0x80, or a non-ASCII one) and long strings
@@ -1064,12 +1059,12 @@ mod tests {
         words.extend((0..5000).map(|i| format!("P{i:08}")));
         words.extend((0..3000).map(|i| format!("{i}")));
         words.extend((0..500).map(|i| format!("long-patient-identifier-{i}")));
-        let mut ix = CodeIds::with_capacity(4);
+        let mut ix = CodeMap::with_capacity(4);
         for (i, w) in words.iter().enumerate() {
-            assert_eq!(ix.insert(w), (i as u32, true), "{w:?}");
+            assert_eq!(ix.get_or_insert_with(w, || i as u32), i as u32, "{w:?}");
         }
         for (i, w) in words.iter().enumerate() {
-            assert_eq!(ix.insert(w), (i as u32, false), "{w:?}");
+            assert_eq!(ix.get_or_insert_with(w, || u32::MAX - 1), i as u32, "{w:?}");
         }
         // As patient ids (the empty one aside) they stay distinct patients in first-seen order.
         let ids = &words[1..];
