@@ -135,10 +135,11 @@ pub trait RowSink: Sized {
     /// Whether the sink needs its rows at all (telling them costs a pass over every run).
     const NEEDS_ROWS: bool;
     /// Folds rows into `patients` patients (first-seen order): `runs` gives each block of
-    /// consecutive rows of one patient, `(rows, patient)`, in row order.
+    /// consecutive rows of one patient, `(rows, patient)`, in row order (and can be walked
+    /// again, e.g. to name the earlier row of a conflict).
     fn finish(
         &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
         patients: usize,
     ) -> Result<()>;
 }
@@ -149,7 +150,7 @@ impl RowSink for NoSink {
     const NEEDS_ROWS: bool = false;
     fn finish(
         &mut self,
-        _: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+        _: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
         _: usize,
     ) -> Result<()> {
         Ok(())

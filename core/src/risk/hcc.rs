@@ -506,15 +506,19 @@ fn parse_age_cell(cell: &str) -> Option<(Sex, i64, i64)> {
     Some((sex, lo, hi))
 }
 
-/// Demographics gathered per patient from row-aligned ages and sexes. Each value remembers the
-/// row it came from so that a conflict names both rows.
+/// Demographics gathered per patient from row-aligned ages and sexes.
 struct DemographicsSink<'a, A: AsRef<str>> {
     ages: &'a [Option<i64>],
     sexes: &'a [A],
-    per_patient: Vec<PatientDemographics>,
-    /// The previous row's sex text and its parse: sexes repeat, parsing allocates.
+    /// Age ([`NO_AGE`] when none yet) and sex per patient: 16 bytes, because shuffled rows
+    /// reach a random patient each and a million of these then stay in the L3 cache.
+    per_patient: Vec<(i64, Option<Sex>)>,
+    /// The previous row's sex text and its parse: sexes repeat.
     last_sex: Option<(&'a str, Option<Sex>)>,
 }
+
+/// No age seen yet (ages are checked to be non-negative).
+const NO_AGE: i64 = -1;
 
 impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
     fn new(ages: &'a [Option<i64>], sexes: &'a [A]) -> Self {
@@ -542,36 +546,28 @@ impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
             }
         }
     }
-}
 
-/// (age, row it came from), (sex, row it came from).
-type PatientDemographics = (Option<(i64, usize)>, Option<(Sex, usize)>);
-
-fn conflict(what: &str, earlier: usize, row: usize) -> CinError {
-    CinError::invalid(format!(
-        "row {row}: {what} differs from row {earlier} of the same patient"
-    ))
-}
-
-fn fold_age(slot: &mut Option<(i64, usize)>, v: Option<(i64, usize)>) -> Result<()> {
-    match (*slot, v) {
-        (Some((a, r0)), Some((b, r1))) if a != b => Err(conflict("age", r0.min(r1), r0.max(r1))),
-        (None, Some(x)) => {
-            *slot = Some(x);
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
-fn fold_sex(slot: &mut Option<(Sex, usize)>, v: Option<(Sex, usize)>) -> Result<()> {
-    match (*slot, v) {
-        (Some((a, r0)), Some((b, r1))) if a != b => Err(conflict("sex", r0.min(r1), r0.max(r1))),
-        (None, Some(x)) => {
-            *slot = Some(x);
-            Ok(())
-        }
-        _ => Ok(()),
+    /// The error for row `row` of patient `p` disagreeing with an earlier row on `what`: the
+    /// earlier row is the patient's first with a value, found again by walking the rows
+    /// (conflicts are rare; keeping every value's row would double the per-patient state).
+    fn conflict(
+        &mut self,
+        what: &str,
+        row: usize,
+        p: u32,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+    ) -> CinError {
+        let earlier = runs
+            .filter(|(_, q)| *q == p)
+            .flat_map(|(rows, _)| rows)
+            .find(|&r| match what {
+                "age" => self.ages[r].is_some(),
+                _ => self.sex(r).is_some(),
+            })
+            .unwrap_or(row);
+        CinError::invalid(format!(
+            "row {row}: {what} differs from row {earlier} of the same patient"
+        ))
     }
 }
 
@@ -579,22 +575,31 @@ impl<A: AsRef<str>> RowSink for DemographicsSink<'_, A> {
     const NEEDS_ROWS: bool = true;
     fn finish(
         &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
         patients: usize,
     ) -> Result<()> {
-        self.per_patient = vec![(None, None); patients];
-        for (rows, p) in runs {
+        self.per_patient = vec![(NO_AGE, None); patients];
+        for (rows, p) in runs.clone() {
             for row in rows {
-                let age = match self.ages[row] {
-                    Some(a) if a < 0 => {
-                        return Err(CinError::invalid(format!("row {row}: negative age")));
-                    }
-                    a => a.map(|a| (a, row)),
-                };
-                let sex = self.sex(row).map(|s| (s, row));
+                let age = self.ages[row];
+                if age.is_some_and(|a| a < 0) {
+                    return Err(CinError::invalid(format!("row {row}: negative age")));
+                }
+                let sex = self.sex(row);
                 let slot = &mut self.per_patient[p as usize];
-                fold_age(&mut slot.0, age)?;
-                fold_sex(&mut slot.1, sex)?;
+                match age {
+                    Some(a) if slot.0 == NO_AGE => slot.0 = a,
+                    Some(a) if slot.0 != a => return Err(self.conflict("age", row, p, runs)),
+                    _ => {}
+                }
+                let slot = &mut self.per_patient[p as usize];
+                match sex {
+                    Some(x) if slot.1.is_none() => slot.1 = Some(x),
+                    Some(x) if slot.1 != Some(x) => {
+                        return Err(self.conflict("sex", row, p, runs));
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(())
@@ -630,7 +635,7 @@ pub fn cms_hcc_with_report(
     let demo: Vec<(Option<i64>, Sex)> = sink
         .per_patient
         .into_iter()
-        .map(|(a, s)| (a.map(|x| x.0), s.map_or(Sex::Unknown, |x| x.0)))
+        .map(|(a, s)| ((a != NO_AGE).then_some(a), s.unwrap_or(Sex::Unknown)))
         .collect();
     Ok((
         score_patients(model, &agg.ids, agg.bits, &agg.edited, &demo, opts),
