@@ -22,6 +22,7 @@ pub mod report;
 pub mod report_html;
 pub mod risk;
 pub mod session;
+pub mod str_column;
 pub mod synthetic;
 pub mod table;
 pub mod time;
@@ -33,6 +34,7 @@ pub use error::{CinError, Location, Result};
 pub use ingest::{IngestIssue, IngestReport};
 pub use model::*;
 pub use network::{Counts, Network, PatientInput};
+pub use str_column::{Offsets, StrColumn, Utf8Column};
 pub use table::{Column, Table, Text};
 pub use time::Timestamp;
 

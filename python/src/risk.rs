@@ -1,9 +1,10 @@
 //! The batch risk scores over long-format columns (one row per patient-code pair), with the GIL
 //! released while rows are cut from the Arrow buffers and scored.
 
-use crate::columns::{StrInput, StrView, cut_columns};
+use crate::columns::{StrInput, StrView, check_columns};
 use crate::convert::{alerts_to_py, table_to_py};
 use crate::to_py_err;
+use cin_core::Utf8Column;
 use cin_core::risk::{
     CharlsonOptions, CharlsonWeights, ElixhauserOptions, ElixhauserWeights, HccOptions, HccVersion,
 };
@@ -11,16 +12,15 @@ use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use std::time::Instant;
 
-/// Patient ids and codes cut in parallel.
-fn cut2<'a>(p: &StrView<'a>, c: &StrView<'a>) -> PyResult<[Vec<&'a str>; 2]> {
-    let mut cut = cut_columns(&[(p, "patient_ids"), (c, "codes")])?;
-    let c = cut.pop().unwrap_or_default();
-    let p = cut.pop().unwrap_or_default();
-    Ok([p, c])
+/// Patient ids and codes, their buffers checked in parallel.
+fn check2<'a>(p: &StrView<'a>, c: &StrView<'a>) -> PyResult<[Utf8Column<'a>; 2]> {
+    let cols = check_columns(&[(p, "patient_ids"), (c, "codes")])?;
+    <[Utf8Column<'a>; 2]>::try_from(cols)
+        .map_err(|_| crate::InvalidInputError::new_err("internal error while reading a column"))
 }
 
-/// A long-format score: converts the two string columns, cuts them with the GIL released and
-/// hands them to `score`.
+/// A long-format score: takes the two string columns' buffers, checks them with the GIL
+/// released and hands them to `score`, which reads them in place.
 fn score_long<F>(
     py: Python<'_>,
     patient_ids: &Bound<'_, PyAny>,
@@ -28,7 +28,7 @@ fn score_long<F>(
     score: F,
 ) -> PyResult<Py<PyAny>>
 where
-    F: Fn(&[&str], &[&str]) -> cin_core::Result<cin_core::Table> + Send + Sync,
+    F: Fn(&Utf8Column<'_>, &Utf8Column<'_>) -> cin_core::Result<cin_core::Table> + Send + Sync,
 {
     let (p, c) = (
         StrInput::extract(patient_ids, "patient_ids")?,
@@ -36,7 +36,7 @@ where
     );
     let (p, c) = (p.view()?, c.view()?);
     let t = py.detach(|| -> PyResult<_> {
-        let [p, c] = cut2(&p, &c)?;
+        let [p, c] = check2(&p, &c)?;
         score(&p, &c).map_err(to_py_err)
     })?;
     table_to_py(py, t)
@@ -96,13 +96,10 @@ pub fn cms_hcc(
     let (p, c, s) = (p.view()?, c.view()?, s.view()?);
     let ages = ages.as_slice()?;
     let t = py.detach(|| -> PyResult<_> {
-        let mut cut = cut_columns(&[(&p, "patient_ids"), (&c, "codes"), (&s, "sexes")])?;
-        let (s, c, p) = (cut.pop(), cut.pop(), cut.pop());
-        let (p, c, s) = (
-            p.unwrap_or_default(),
-            c.unwrap_or_default(),
-            s.unwrap_or_default(),
-        );
+        let cols = check_columns(&[(&p, "patient_ids"), (&c, "codes"), (&s, "sexes")])?;
+        let [p, c, s] = <[Utf8Column<'_>; 3]>::try_from(cols).map_err(|_| {
+            crate::InvalidInputError::new_err("internal error while reading a column")
+        })?;
         let ages: Vec<Option<i64>> = ages
             .iter()
             .map(|a| a.is_finite().then_some(*a as i64))
@@ -122,7 +119,7 @@ pub fn check_interactions(py: Python<'_>, drugs: Vec<String>) -> PyResult<Py<PyA
     alerts_to_py(py, &alerts)
 }
 
-/// Benchmark hook: `(seconds to cut rows from the buffers, seconds of the core Charlson call)`
+/// Benchmark hook: `(seconds to check the buffers, seconds of the core Charlson call)`
 /// for columns already converted, so `examples/python/bench_python.py` can compare the whole
 /// Python call with the pure-Rust work on the same data.
 #[pyfunction]
@@ -143,7 +140,7 @@ pub fn _bench_charlson(
     let (p, c) = (p.view()?, c.view()?);
     py.detach(|| -> PyResult<_> {
         let start = Instant::now();
-        let [p, c] = cut2(&p, &c)?;
+        let [p, c] = check2(&p, &c)?;
         let cut = start.elapsed().as_secs_f64();
         let start = Instant::now();
         let t = cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)?;

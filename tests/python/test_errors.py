@@ -1,5 +1,6 @@
 """A Rust error arrives as the right Python exception, with its location and no patient data."""
 
+import numpy as np
 import pytest
 
 import cin_core
@@ -81,3 +82,29 @@ def test_exceptions_keep_attributes_when_built_by_hand():
     e = cin_core.ParseError("parse error at x.csv:3 field A: bad", "x.csv", 3, None, "A")
     assert e.location == "x.csv:3 field A" and str(e) == "parse error at x.csv:3 field A: bad"
     assert cin_core.CinError("plain").location is None
+
+
+def test_bad_string_buffers_name_the_column_and_row():
+    # The binding reads Arrow buffers in place; malformed ones are refused before scoring.
+    from cin_core import _cin_core
+
+    ids = ("list", ["p1", "p2"])
+    codes = np.frombuffer(b"E119I10", dtype=np.uint8)
+    backwards = ("arrow", (np.array([0, 4, 1], dtype=np.int64), codes, None))
+    with pytest.raises(cin_core.InvalidInputError, match="codes: bad string offsets at row 1"):
+        _cin_core.charlson(ids, backwards, "quan2011")
+    past_end = ("arrow", (np.array([0, 4, 99], dtype=np.int32), codes, None))
+    with pytest.raises(cin_core.InvalidInputError, match="codes: bad string offsets at row 1"):
+        _cin_core.charlson(ids, past_end, "quan2011")
+    not_utf8 = ("arrow", (np.array([0, 1, 2], dtype=np.int32), np.array([0x41, 0xFF], dtype=np.uint8), None))
+    with pytest.raises(cin_core.InvalidInputError, match="patient_ids: not UTF-8 at byte 1"):
+        _cin_core.charlson(not_utf8, ("list", ["E119", "I10"]), "quan2011")
+    # A missing id in a list is an empty one, refused with its row.
+    with pytest.raises(cin_core.InvalidInputError, match="row 1: empty patient id"):
+        _cin_core.charlson(("list", ["p1", None]), ("list", ["E119", "I10"]), "quan2011")
+    # Good buffers score: E11.9 is uncomplicated diabetes (1 point in the 1987 weights), I10
+    # is in no category.
+    good = ("arrow", (np.array([0, 4, 7], dtype=np.int64), codes, None))
+    table = _cin_core.charlson(ids, good, "charlson1987")
+    cols = {name: data for name, _kind, data in table}
+    assert list(cols["score"]) == [1, 0]

@@ -7,6 +7,7 @@
 //! get dense indices in first-seen order.
 
 use crate::error::{CinError, Result};
+use crate::str_column::StrColumn;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -162,14 +163,14 @@ const PARALLEL_MIN_ROWS: usize = 200_000;
 
 /// Folds rows into per-patient bitsets. `classify` sees each distinct normalised code once per
 /// worker thread.
-pub fn aggregate<'a, S, C, B, F>(
-    patient_ids: &'a [S],
-    codes: &[C],
+pub fn aggregate<'a, P, C, B, F>(
+    patient_ids: &'a P,
+    codes: &C,
     classify: F,
 ) -> Result<Aggregated<'a, B>>
 where
-    S: AsRef<str> + Sync,
-    C: AsRef<str> + Sync,
+    P: StrColumn + ?Sized,
+    C: StrColumn + ?Sized,
     B: Bits + Send + Sync,
     F: Fn(&str) -> Class<B> + Sync,
 {
@@ -178,25 +179,25 @@ where
 
 /// [`aggregate`] with a [`RowSink`]; rows are split into contiguous chunks folded in parallel
 /// (up to the available cores), then merged so that patients keep first-seen order.
-pub fn aggregate_with<'a, S, C, B, F, K>(
-    patient_ids: &'a [S],
-    codes: &[C],
+pub fn aggregate_with<'a, P, C, B, F, K>(
+    patient_ids: &'a P,
+    codes: &C,
     classify: F,
     sink: K,
 ) -> Result<(Aggregated<'a, B>, K)>
 where
-    S: AsRef<str> + Sync,
-    C: AsRef<str> + Sync,
+    P: StrColumn + ?Sized,
+    C: StrColumn + ?Sized,
     B: Bits + Send + Sync,
     F: Fn(&str) -> Class<B> + Sync,
     K: RowSink,
 {
-    let threads = if codes.len() < PARALLEL_MIN_ROWS {
+    let threads = if codes.rows() < PARALLEL_MIN_ROWS {
         1
     } else {
         std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
     };
-    let bits = partition_bits(codes.len());
+    let bits = partition_bits(codes.rows());
     aggregate_threads(patient_ids, codes, classify, sink, threads, bits)
 }
 
@@ -254,35 +255,34 @@ fn partition_bits(rows: usize) -> u32 {
 /// input grouped by patient costs one id hash per patient) and files each run under a hash
 /// partition. Partitions are then grouped independently, on all workers, in small tables that
 /// stay in cache; patients are numbered by their first run, which is first-seen order.
-pub fn aggregate_threads<'a, S, C, B, F, K>(
-    patient_ids: &'a [S],
-    codes: &[C],
+pub fn aggregate_threads<'a, P, C, B, F, K>(
+    patient_ids: &'a P,
+    codes: &C,
     classify: F,
     sink: K,
     threads: usize,
     bits: u32,
 ) -> Result<(Aggregated<'a, B>, K)>
 where
-    S: AsRef<str> + Sync,
-    C: AsRef<str> + Sync,
+    P: StrColumn + ?Sized,
+    C: StrColumn + ?Sized,
     B: Bits + Send + Sync,
     F: Fn(&str) -> Class<B> + Sync,
     K: RowSink,
 {
-    check_lengths("codes", patient_ids.len(), codes.len())?;
-    let n = codes.len();
+    check_lengths("codes", patient_ids.rows(), codes.rows())?;
+    let n = codes.rows();
     let size = n.div_ceil(threads.max(1)).max(1);
     let chunks: Vec<Chunk<B>> = if threads <= 1 || n == 0 {
-        vec![fold_chunk(patient_ids, codes, 0, &classify, bits)]
+        vec![fold_chunk(patient_ids, codes, 0..n, &classify, bits)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..n)
                 .step_by(size)
                 .map(|start| {
-                    let end = (start + size).min(n);
-                    let (ids, cs) = (&patient_ids[start..end], &codes[start..end]);
+                    let rows = start..(start + size).min(n);
                     let classify = &classify;
-                    scope.spawn(move || fold_chunk(ids, cs, start, classify, bits))
+                    scope.spawn(move || fold_chunk(patient_ids, codes, rows, classify, bits))
                 })
                 .collect();
             handles
@@ -312,11 +312,11 @@ struct PartGroups<B> {
 }
 
 /// Groups one partition's runs by patient id in a table sized to the partition.
-fn group_partition<S: AsRef<str>, B: Bits>(
+fn group_partition<P: StrColumn + ?Sized, B: Bits>(
     p: usize,
     part_bits: u32,
     chunks: &[Chunk<B>],
-    patient_ids: &[S],
+    patient_ids: &P,
     keep_entries: bool,
 ) -> PartGroups<B> {
     let entries: usize = chunks.iter().map(|c| c.parts[p].len()).sum();
@@ -327,8 +327,8 @@ fn group_partition<S: AsRef<str>, B: Bits>(
     };
     let id_of = |c: u32, run: u32| -> &str {
         let chunk = &chunks[c as usize];
-        patient_ids[chunk.offset + chunk.run_starts[run as usize] as usize]
-            .as_ref()
+        patient_ids
+            .str_at(chunk.offset + chunk.run_starts[run as usize] as usize)
             .trim()
     };
     let mut table_bits = (entries.max(8) * 2).next_power_of_two().ilog2().min(16);
@@ -384,15 +384,15 @@ fn group_partition<S: AsRef<str>, B: Bits>(
 
 /// Groups every partition (partitions split over `threads` workers), numbers patients by their
 /// first run and gathers ids, first rows, bits, edited rows, the sink and the report.
-fn merge_chunks<'a, S, B, K>(
-    patient_ids: &'a [S],
+fn merge_chunks<'a, P, B, K>(
+    patient_ids: &'a P,
     chunks: Vec<Chunk<B>>,
     mut sink: K,
     rows: usize,
     threads: usize,
 ) -> Result<(Aggregated<'a, B>, K)>
 where
-    S: AsRef<str> + Sync,
+    P: StrColumn + ?Sized,
     B: Bits + Send + Sync,
     K: RowSink,
 {
@@ -472,7 +472,7 @@ where
                 patient_of_group[g as usize] = out.ids.len() as u32;
             }
             let row = chunk.offset + start as usize;
-            out.ids.push(patient_ids[row].as_ref().trim());
+            out.ids.push(patient_ids.str_at(row).trim());
             out.bits.push(all_bits[g as usize]);
         }
     }
@@ -552,27 +552,28 @@ enum RowKind {
     Unmatched = 2,
 }
 
-/// Folds one contiguous chunk of rows starting at global row `offset` into runs.
+/// Folds one contiguous chunk of rows into runs.
 ///
 /// Each distinct raw code is normalised and classified once; a row then costs one look-up in a
 /// small index of raw codes, an OR and a counter increment. A row whose id differs from the
 /// previous row's closes the run: its id is packed and hashed once and the run is filed under
 /// its partition, so grouped input costs one id hash per patient and shuffled input still works.
-fn fold_chunk<S, C, B, F>(
-    patient_ids: &[S],
-    codes: &[C],
-    offset: usize,
+fn fold_chunk<P, C, B, F>(
+    patient_ids: &P,
+    codes: &C,
+    rows: std::ops::Range<usize>,
     classify: &F,
     part_bits: u32,
 ) -> Chunk<B>
 where
-    S: AsRef<str>,
-    C: AsRef<str>,
+    P: StrColumn + ?Sized,
+    C: StrColumn + ?Sized,
     B: Bits,
     F: Fn(&str) -> Class<B>,
 {
+    let offset = rows.start;
     let n_parts = 1usize << part_bits;
-    let runs = estimate_runs(patient_ids);
+    let runs = estimate_runs(patient_ids, rows.clone());
     let per_part = runs / n_parts + runs / n_parts / 8 + 4;
     let mut parts: Vec<Vec<RunKey<B>>> =
         (0..n_parts).map(|_| Vec::with_capacity(per_part)).collect();
@@ -601,12 +602,12 @@ where
     let mut last: Option<&str> = None;
     let mut run = 0u32;
     let mut acc = zero;
-    for (local_row, (pid, code)) in patient_ids.iter().zip(codes).enumerate() {
-        let pid = pid.as_ref();
+    for row in rows.clone() {
+        let (pid, code) = (patient_ids.str_at(row), codes.str_at(row));
         if !last.is_some_and(|prev| same_str(prev, pid)) {
             let key = pid.trim();
             if key.is_empty() {
-                bad_id_row = Some(offset + local_row);
+                bad_id_row = Some(row);
                 break;
             }
             if let Some(done) = open.take() {
@@ -614,7 +615,7 @@ where
             }
             acc = zero;
             run = run_starts.len() as u32;
-            run_starts.push(local_row as u32);
+            run_starts.push((row - offset) as u32);
             let (a, b) = pack(key.as_bytes());
             open = Some(RunKey {
                 a,
@@ -625,7 +626,6 @@ where
             });
             last = Some(pid);
         }
-        let code = code.as_ref();
         let k = raw_codes.get_or_insert_with(code, || {
             let info = classify_raw(code, classify, &mut normalised, &mut unmatched);
             let next = classes.len() as u32;
@@ -654,7 +654,7 @@ where
         parts,
         edited,
         kinds,
-        end: bad_id_row.unwrap_or(offset + codes.len()),
+        end: bad_id_row.unwrap_or(rows.end),
         bad_id: bad_id_row.is_some(),
         unmatched,
     }
@@ -663,17 +663,18 @@ where
 /// Runs (id changes) expected in `ids`, from its first 4,096 rows: partitions are sized from
 /// this so that they rarely grow (a grown vector is copied, and shuffled input files a run per
 /// row).
-fn estimate_runs<S: AsRef<str>>(ids: &[S]) -> usize {
-    let sample = &ids[..ids.len().min(4096)];
+fn estimate_runs<P: StrColumn + ?Sized>(ids: &P, rows: std::ops::Range<usize>) -> usize {
+    let sample = rows.start..rows.end.min(rows.start + 4096);
     let changes = sample
-        .windows(2)
-        .filter(|w| !same_str(w[0].as_ref(), w[1].as_ref()))
+        .clone()
+        .skip(1)
+        .filter(|&r| !same_str(ids.str_at(r - 1), ids.str_at(r)))
         .count()
         + 1;
-    if sample.len() == ids.len() {
+    if sample.len() == rows.len() {
         changes
     } else {
-        ids.len() / sample.len() * changes
+        rows.len() / sample.len().max(1) * changes
     }
 }
 

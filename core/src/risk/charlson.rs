@@ -10,6 +10,7 @@
 
 use super::batch::{Class, CodeReport, PrefixMap, aggregate};
 use crate::error::{CinError, Result};
+use crate::str_column::StrColumn;
 use crate::table::{Column, Table, Text};
 use once_cell::sync::Lazy;
 
@@ -165,8 +166,8 @@ fn finish(bits: u64, opts: &CharlsonOptions) -> u64 {
 /// hierarchy), patients in first-seen order. Mismatched lengths or an empty patient id are
 /// `InvalidInput`; blank or unmatched codes are counted in the [`CodeReport`].
 pub fn charlson_with_report(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     opts: &CharlsonOptions,
 ) -> Result<(Table, CodeReport)> {
     let map = code_map(opts.icd);
@@ -185,8 +186,8 @@ pub fn charlson_with_report(
 
 /// [`charlson_with_report`] without the report.
 pub fn charlson(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     opts: &CharlsonOptions,
 ) -> Result<Table> {
     charlson_with_report(patient_ids, codes, opts).map(|(t, _)| t)

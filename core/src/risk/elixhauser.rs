@@ -17,6 +17,7 @@ use super::elixhauser_ahrq::{
     AhrqIndex, elixhauser_ahrq_index, elixhauser_ahrq_with_report, icd9_unsupported,
 };
 use crate::error::{CinError, Result};
+use crate::str_column::StrColumn;
 use crate::table::Table;
 use once_cell::sync::Lazy;
 
@@ -154,8 +155,8 @@ pub fn elixhauser_score_bits(bits: u64, weights: ElixhauserWeights) -> i32 {
 /// [`super::AHRQ_MEASURES`] and the score is the chosen AHRQ index (ICD-10-CM only; an ICD-9
 /// request is `InvalidInput`).
 pub fn elixhauser_with_report(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     opts: &ElixhauserOptions,
 ) -> Result<(Table, CodeReport)> {
     if let Some(index) = opts.weights.ahrq_index() {
@@ -192,8 +193,8 @@ pub fn elixhauser_with_report(
 
 /// [`elixhauser_with_report`] without the report.
 pub fn elixhauser(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     opts: &ElixhauserOptions,
 ) -> Result<Table> {
     elixhauser_with_report(patient_ids, codes, opts).map(|(t, _)| t)

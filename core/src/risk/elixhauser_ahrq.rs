@@ -37,6 +37,7 @@
 use super::batch::{Class, CodeReport, MixMap, aggregate};
 use super::charlson::category_table;
 use crate::error::{CinError, Result};
+use crate::str_column::StrColumn;
 use crate::table::Table;
 use once_cell::sync::Lazy;
 
@@ -257,8 +258,8 @@ pub fn elixhauser_ahrq_index(bits: u64, index: AhrqIndex) -> i32 {
 /// `exclusions = false` returns the measures before the exclusions (the score then sums them
 /// as they are).
 pub fn elixhauser_ahrq_with_report(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     index: AhrqIndex,
     exclusions: bool,
 ) -> Result<(Table, CodeReport)> {
@@ -290,8 +291,8 @@ pub fn elixhauser_ahrq_with_report(
 
 /// [`elixhauser_ahrq_with_report`] without the report.
 pub fn elixhauser_ahrq(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     index: AhrqIndex,
 ) -> Result<Table> {
     elixhauser_ahrq_with_report(patient_ids, codes, index, true).map(|(t, _)| t)

@@ -23,6 +23,7 @@ use super::batch::aggregate_threads;
 use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths, same_str};
 use crate::error::{CinError, Result};
 use crate::model::Sex;
+use crate::str_column::StrColumn;
 use crate::table::{Column, Table, Text};
 use once_cell::sync::Lazy;
 
@@ -507,9 +508,9 @@ fn parse_age_cell(cell: &str) -> Option<(Sex, i64, i64)> {
 }
 
 /// Demographics gathered per patient from row-aligned ages and sexes.
-struct DemographicsSink<'a, A: AsRef<str>> {
+struct DemographicsSink<'a, A: StrColumn + ?Sized> {
     ages: &'a [Option<i64>],
-    sexes: &'a [A],
+    sexes: &'a A,
     /// Age ([`NO_AGE`] when none yet) and sex per patient: 16 bytes, because shuffled rows
     /// reach a random patient each and a million of these then stay in the L3 cache.
     per_patient: Vec<(i64, Option<Sex>)>,
@@ -520,8 +521,8 @@ struct DemographicsSink<'a, A: AsRef<str>> {
 /// No age seen yet (ages are checked to be non-negative).
 const NO_AGE: i64 = -1;
 
-impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
-    fn new(ages: &'a [Option<i64>], sexes: &'a [A]) -> Self {
+impl<'a, A: StrColumn + ?Sized> DemographicsSink<'a, A> {
+    fn new(ages: &'a [Option<i64>], sexes: &'a A) -> Self {
         DemographicsSink {
             ages,
             sexes,
@@ -532,7 +533,7 @@ impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
 
     /// Parsed sex of a row (`None` when empty or unrecognised), reusing the previous row's.
     fn sex(&mut self, row: usize) -> Option<Sex> {
-        let text = self.sexes[row].as_ref();
+        let text = self.sexes.str_at(row);
         match self.last_sex {
             Some((prev, sex)) if same_str(prev, text) => sex,
             _ => {
@@ -571,7 +572,7 @@ impl<'a, A: AsRef<str>> DemographicsSink<'a, A> {
     }
 }
 
-impl<A: AsRef<str>> RowSink for DemographicsSink<'_, A> {
+impl<A: StrColumn + ?Sized> RowSink for DemographicsSink<'_, A> {
     const NEEDS_ROWS: bool = true;
     fn finish(
         &mut self,
@@ -614,14 +615,14 @@ impl<A: AsRef<str>> RowSink for DemographicsSink<'_, A> {
 /// `hccs` (after edits and hierarchies, `HCC<n>` ascending) and `score` (Float; `None` when the
 /// patient's age or sex is missing).
 pub fn cms_hcc_with_report(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     ages: &[Option<i64>],
-    sexes: &[impl AsRef<str> + Sync],
+    sexes: &(impl StrColumn + ?Sized),
     opts: &HccOptions,
 ) -> Result<(Table, CodeReport)> {
-    check_lengths("ages", patient_ids.len(), ages.len())?;
-    check_lengths("sexes", patient_ids.len(), sexes.len())?;
+    check_lengths("ages", patient_ids.rows(), ages.len())?;
+    check_lengths("sexes", patient_ids.rows(), sexes.rows())?;
     if !(opts.normalization_factor.is_finite() && opts.normalization_factor > 0.0) {
         return Err(CinError::invalid("normalization_factor must be positive"));
     }
@@ -645,10 +646,10 @@ pub fn cms_hcc_with_report(
 
 /// [`cms_hcc_with_report`] without the report.
 pub fn cms_hcc(
-    patient_ids: &[impl AsRef<str> + Sync],
-    codes: &[impl AsRef<str> + Sync],
+    patient_ids: &(impl StrColumn + ?Sized),
+    codes: &(impl StrColumn + ?Sized),
     ages: &[Option<i64>],
-    sexes: &[impl AsRef<str> + Sync],
+    sexes: &(impl StrColumn + ?Sized),
     opts: &HccOptions,
 ) -> Result<Table> {
     cms_hcc_with_report(patient_ids, codes, ages, sexes, opts).map(|(t, _)| t)
