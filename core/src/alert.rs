@@ -139,9 +139,11 @@ impl Evidence {
         value: serde_json::Value,
     ) -> Option<serde_json::Value> {
         let key = key.into();
+        // Keys arrive mostly in an order of their own; comparing first bytes settles nearly
+        // every step of the search without a `memcmp` call.
         match self
             .0
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key.as_ref()))
+            .binary_search_by(|(k, _)| name_order(k.as_ref(), key.as_ref()))
         {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -152,7 +154,7 @@ impl Evidence {
     }
     pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
         self.0
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .binary_search_by(|(k, _)| name_order(k.as_ref(), key))
             .ok()
             .map(|i| &self.0[i].1)
     }
@@ -168,6 +170,15 @@ impl Evidence {
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// `a.cmp(b)`, deciding on the first bytes when they differ.
+#[inline]
+fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x.cmp(y),
+        _ => a.cmp(b),
     }
 }
 

@@ -178,30 +178,32 @@ impl Timestamp {
     /// Parses HL7 v2 DTM/TS: `YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]`; a component TS may carry
     /// `^precision`, which is ignored.
     pub fn parse_hl7(s: &str) -> Option<Self> {
-        let s = s.trim();
-        let s = s.split('^').next().unwrap_or("");
-        let s = match s.find(['+', '-']) {
-            Some(p) if p >= 4 => &s[..p],
-            _ => s,
-        };
-        let s = match s.find('.') {
-            Some(p) => &s[..p],
-            None => s,
-        };
-        if s.len() < 4 || s.len() > 14 || s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_digit())
+        // One pass over the bytes (every HL7 message carries several of these): the date is
+        // the leading run of digits, which must end the text or be followed by the precision
+        // (`^`), the fraction (`.`) or the offset (`+`/`-`); whatever follows is ignored.
+        let b = s.trim().as_bytes();
+        let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(4..=14).contains(&n)
+            || n % 2 != 0
+            || !matches!(b.get(n), None | Some(b'^' | b'.' | b'+' | b'-'))
         {
             return None;
         }
-        let part = |r: std::ops::Range<usize>, default: u32| -> u32 {
-            s.get(r).and_then(|p| p.parse().ok()).unwrap_or(default)
+        let num = |at: usize, width: usize, default: u32| -> u32 {
+            if at + width > n {
+                return default;
+            }
+            b[at..at + width]
+                .iter()
+                .fold(0, |v, &c| v * 10 + u32::from(c - b'0'))
         };
         Self::from_ymd_hms(
-            part(0..4, 0) as i64,
-            part(4..6, 1),
-            part(6..8, 1),
-            part(8..10, 0),
-            part(10..12, 0),
-            part(12..14, 0),
+            i64::from(num(0, 4, 0)),
+            num(4, 2, 1),
+            num(6, 2, 1),
+            num(8, 2, 0),
+            num(10, 2, 0),
+            num(12, 2, 0),
         )
     }
 
@@ -319,6 +321,92 @@ mod tests {
         );
         assert!(Timestamp::parse_hl7("2019021").is_none());
         assert!(Timestamp::parse_hl7("abcd").is_none());
+    }
+
+    /// The split-and-find parser this one replaced, kept to check the one-pass parser
+    /// against it.
+    fn parse_hl7_reference(s: &str) -> Option<Timestamp> {
+        let s = s.trim();
+        let s = s.split('^').next().unwrap_or("");
+        let s = match s.find(['+', '-']) {
+            Some(p) if p >= 4 => &s[..p],
+            _ => s,
+        };
+        let s = match s.find('.') {
+            Some(p) => &s[..p],
+            None => s,
+        };
+        if s.len() < 4 || s.len() > 14 || s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let part = |r: std::ops::Range<usize>, default: u32| -> u32 {
+            s.get(r).and_then(|p| p.parse().ok()).unwrap_or(default)
+        };
+        Timestamp::from_ymd_hms(
+            part(0..4, 0) as i64,
+            part(4..6, 1),
+            part(6..8, 1),
+            part(8..10, 0),
+            part(10..12, 0),
+            part(12..14, 0),
+        )
+    }
+
+    #[test]
+    fn hl7_one_pass_parser_agrees_with_the_reference() {
+        let stems = [
+            "",
+            "2",
+            "201",
+            "2019",
+            "20190",
+            "201902",
+            "20190217",
+            "2019021712",
+            "201902171230",
+            "20190217123005",
+            "201902171230055",
+            "2019021312",
+            "20191317",
+            "20190230",
+            "20192",
+            "00000101",
+            "99991231235959",
+            "abcd",
+            "2019-02",
+            "201-9",
+            "2019021A",
+        ];
+        let tails = [
+            "",
+            "^S",
+            "^",
+            ".5",
+            ".123+0500",
+            "+0500",
+            "-0800",
+            "+05",
+            "-",
+            "+",
+            ".",
+            "Z",
+            "T1",
+            " ",
+            "^M.5",
+            "+0500^S",
+            "x",
+            "..",
+            "-0800.5",
+        ];
+        for stem in stems {
+            for tail in tails {
+                for pad in ["", " ", "\t"] {
+                    let s = format!("{pad}{stem}{tail}{pad}");
+                    assert_eq!(Timestamp::parse_hl7(&s), parse_hl7_reference(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]
