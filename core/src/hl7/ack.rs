@@ -65,7 +65,7 @@ fn push_digits(out: &mut String, v: i64, width: usize) {
         v /= 10;
     }
     let start = i.min(buf.len() - width.min(buf.len()));
-    out.push_str(std::str::from_utf8(&buf[start..]).unwrap_or_default());
+    out.extend(buf[start..].iter().map(|&b| char::from(b)));
 }
 
 /// Builds the ACK for `original` (or for unreadable input when `None`). Segments end in CR.

@@ -192,6 +192,15 @@ pub fn unescape<'a>(raw: &'a [u8], d: &Delimiters) -> Cow<'a, str> {
     if raw == b"\"\"" {
         return Cow::Borrowed("");
     }
+    // Most fields are a few ASCII bytes: one inlined pass finds whether any byte needs more
+    // than borrowing (an escape character or non-ASCII), instead of a `memchr` call and a
+    // UTF-8 validation call per component.
+    if raw.len() <= 32 && raw.iter().all(|&b| b.is_ascii() && Some(b) != d.escape) {
+        return match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+    }
     let esc = match d.escape {
         Some(e) if memchr::memchr(e, raw).is_some() => e,
         // Valid UTF-8 (nearly always plain ASCII) is borrowed after the fast validation; only
