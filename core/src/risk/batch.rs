@@ -140,7 +140,7 @@ pub trait RowSink: Sized {
     /// again, e.g. to name the earlier row of a conflict).
     fn finish(
         &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
         patients: usize,
     ) -> Result<()>;
 }
@@ -151,7 +151,7 @@ impl RowSink for NoSink {
     const NEEDS_ROWS: bool = false;
     fn finish(
         &mut self,
-        _: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
+        _: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
         _: usize,
     ) -> Result<()> {
         Ok(())

@@ -513,13 +513,14 @@ struct DemographicsSink<'a, A: StrColumn + ?Sized> {
     sexes: &'a A,
     /// Age ([`NO_AGE`] when none yet) and sex per patient: 16 bytes, because shuffled rows
     /// reach a random patient each and a million of these then stay in the L3 cache.
-    per_patient: Vec<(i64, Option<Sex>)>,
-    /// The previous row's sex text and its parse: sexes repeat.
-    last_sex: Option<(&'a str, Option<Sex>)>,
+    per_patient: Vec<Demographics>,
 }
 
 /// No age seen yet (ages are checked to be non-negative).
 const NO_AGE: i64 = -1;
+
+/// A patient's age ([`NO_AGE`] when none) and sex.
+type Demographics = (i64, Option<Sex>);
 
 impl<'a, A: StrColumn + ?Sized> DemographicsSink<'a, A> {
     fn new(ages: &'a [Option<i64>], sexes: &'a A) -> Self {
@@ -527,14 +528,21 @@ impl<'a, A: StrColumn + ?Sized> DemographicsSink<'a, A> {
             ages,
             sexes,
             per_patient: Vec::new(),
-            last_sex: None,
         }
     }
+}
 
-    /// Parsed sex of a row (`None` when empty or unrecognised), reusing the previous row's.
+/// Reads the sexes column, reusing the previous row's parse (sexes repeat).
+struct SexReader<'a, A: StrColumn + ?Sized> {
+    sexes: &'a A,
+    last: Option<(&'a str, Option<Sex>)>,
+}
+
+impl<'a, A: StrColumn + ?Sized> SexReader<'a, A> {
+    /// Parsed sex of a row (`None` when empty or unrecognised).
     fn sex(&mut self, row: usize) -> Option<Sex> {
         let text = self.sexes.str_at(row);
-        match self.last_sex {
+        match self.last {
             Some((prev, sex)) if same_str(prev, text) => sex,
             _ => {
                 let sex = if text.is_empty() {
@@ -542,67 +550,135 @@ impl<'a, A: StrColumn + ?Sized> DemographicsSink<'a, A> {
                 } else {
                     Some(Sex::parse(text)).filter(|s| *s != Sex::Unknown)
                 };
-                self.last_sex = Some((text, sex));
+                self.last = Some((text, sex));
                 sex
             }
         }
     }
+}
 
-    /// The error for row `row` of patient `p` disagreeing with an earlier row on `what`: the
-    /// earlier row is the patient's first with a value, found again by walking the rows
-    /// (conflicts are rare; keeping every value's row would double the per-patient state).
-    fn conflict(
-        &mut self,
-        what: &str,
-        row: usize,
-        p: u32,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)>,
-    ) -> CinError {
+/// Folds the rows of the patients `p` with `p % of == part` (stored at `p / of`), in row
+/// order. The error, if any, is this part's first in row order, with its row.
+fn fold_demographics<A: StrColumn + ?Sized>(
+    ages: &[Option<i64>],
+    sexes: &A,
+    runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
+    patients: usize,
+    (part, of): (u32, u32),
+) -> std::result::Result<Vec<Demographics>, (usize, CinError)> {
+    let mut reader = SexReader { sexes, last: None };
+    let mut out = vec![(NO_AGE, None); patients.div_ceil(of as usize)];
+    // The earlier row of a conflict is the patient's first with a value, found again by
+    // walking the rows (conflicts are rare; keeping every value's row would double the
+    // per-patient state).
+    let conflict = |what: &str, row: usize, p: u32, reader: &mut SexReader<'_, A>| {
         let earlier = runs
+            .clone()
             .filter(|(_, q)| *q == p)
             .flat_map(|(rows, _)| rows)
             .find(|&r| match what {
-                "age" => self.ages[r].is_some(),
-                _ => self.sex(r).is_some(),
+                "age" => ages[r].is_some(),
+                _ => reader.sex(r).is_some(),
             })
             .unwrap_or(row);
-        CinError::invalid(format!(
-            "row {row}: {what} differs from row {earlier} of the same patient"
-        ))
+        let msg = format!("row {row}: {what} differs from row {earlier} of the same patient");
+        (row, CinError::invalid(msg))
+    };
+    for (rows, p) in runs.clone().filter(|(_, p)| p % of == part) {
+        let slot = (p / of) as usize;
+        for row in rows {
+            let age = ages[row];
+            if age.is_some_and(|a| a < 0) {
+                let msg = format!("row {row}: negative age");
+                return Err((row, CinError::invalid(msg)));
+            }
+            let sex = reader.sex(row);
+            match age {
+                Some(a) if out[slot].0 == NO_AGE => out[slot].0 = a,
+                Some(a) if out[slot].0 != a => {
+                    return Err(conflict("age", row, p, &mut reader));
+                }
+                _ => {}
+            }
+            match sex {
+                Some(x) if out[slot].1.is_none() => out[slot].1 = Some(x),
+                Some(x) if out[slot].1 != Some(x) => {
+                    return Err(conflict("sex", row, p, &mut reader));
+                }
+                _ => {}
+            }
+        }
     }
+    Ok(out)
 }
 
 impl<A: StrColumn + ?Sized> RowSink for DemographicsSink<'_, A> {
     const NEEDS_ROWS: bool = true;
+    /// Large inputs are folded by two workers, each taking every other patient (shuffled rows
+    /// reach a random patient each, so one worker waits on a cache miss per row); the first
+    /// problem in row order is reported either way.
     fn finish(
         &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
         patients: usize,
     ) -> Result<()> {
-        self.per_patient = vec![(NO_AGE, None); patients];
-        for (rows, p) in runs.clone() {
-            for row in rows {
-                let age = self.ages[row];
-                if age.is_some_and(|a| a < 0) {
-                    return Err(CinError::invalid(format!("row {row}: negative age")));
-                }
-                let sex = self.sex(row);
-                let slot = &mut self.per_patient[p as usize];
-                match age {
-                    Some(a) if slot.0 == NO_AGE => slot.0 = a,
-                    Some(a) if slot.0 != a => return Err(self.conflict("age", row, p, runs)),
-                    _ => {}
-                }
-                let slot = &mut self.per_patient[p as usize];
-                match sex {
-                    Some(x) if slot.1.is_none() => slot.1 = Some(x),
-                    Some(x) if slot.1 != Some(x) => {
-                        return Err(self.conflict("sex", row, p, runs));
+        let parts = if self.ages.len() < 200_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |t| t.get().min(2)) as u32
+        };
+        self.fold_parts(runs, patients, parts)
+    }
+}
+
+impl<A: StrColumn + ?Sized> DemographicsSink<'_, A> {
+    /// [`RowSink::finish`] with `parts` workers.
+    fn fold_parts(
+        &mut self,
+        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
+        patients: usize,
+        parts: u32,
+    ) -> Result<()> {
+        let (ages, sexes) = (self.ages, self.sexes);
+        let results: Vec<_> = if parts == 1 {
+            vec![fold_demographics(ages, sexes, runs, patients, (0, 1))]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..parts)
+                    .map(|part| {
+                        let runs = runs.clone();
+                        scope.spawn(move || {
+                            fold_demographics(ages, sexes, runs, patients, (part, parts))
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err((0, CinError::invalid("a scoring thread failed")))
+                        })
+                    })
+                    .collect()
+            })
+        };
+        let mut folded = Vec::with_capacity(results.len());
+        let mut first_error: Option<(usize, CinError)> = None;
+        for r in results {
+            match r {
+                Ok(v) => folded.push(v),
+                Err((row, e)) => {
+                    if first_error.as_ref().is_none_or(|(r0, _)| row < *r0) {
+                        first_error = Some((row, e));
                     }
-                    _ => {}
                 }
             }
         }
+        if let Some((_, e)) = first_error {
+            return Err(e);
+        }
+        let of = folded.len();
+        self.per_patient = (0..patients).map(|p| folded[p % of][p / of]).collect();
         Ok(())
     }
 }
@@ -904,5 +980,47 @@ mod tests {
         let same = [Some(70); 4];
         let err = cms_hcc(&ids, &codes, &same, &sexes, &v28()).unwrap_err();
         assert!(err.to_string().contains("row 2: empty patient id"), "{err}");
+    }
+
+    #[test]
+    fn demographics_fold_the_same_on_one_or_two_workers() {
+        // Runs of rows per patient (patients interleaved); patient of run i is i % 5.
+        let runs: Vec<(std::ops::Range<usize>, u32)> = (0..20)
+            .map(|i| (2 * i..2 * i + 2, (i % 5) as u32))
+            .collect();
+        let rows = 40;
+        let mut ages: Vec<Option<i64>> = (0..rows).map(|r| Some(60 + (r / 2 % 5) as i64)).collect();
+        ages[3] = None;
+        let sexes: Vec<&str> = (0..rows)
+            .map(|r| if r / 2 % 5 == 1 { "M" } else { "female" })
+            .collect();
+        let fold = |ages: &[Option<i64>], sexes: &[&str], parts| {
+            let mut sink = DemographicsSink::new(ages, sexes);
+            sink.fold_parts(runs.iter().cloned(), 5, parts)
+                .map(|()| sink.per_patient)
+                .map_err(|e| e.to_string())
+        };
+        let one = fold(&ages, &sexes, 1).unwrap();
+        assert_eq!(one[1], (61, Some(Sex::Male)));
+        assert_eq!(one[4], (64, Some(Sex::Female)));
+        for parts in [2, 3] {
+            assert_eq!(fold(&ages, &sexes, parts).unwrap(), one, "{parts} workers");
+        }
+        // The first problem in row order wins whichever worker meets it: a sex conflict of
+        // patient 2 at row 34 (its first sex is at row 4) before a negative age of patient 3
+        // at row 36.
+        let mut bad_sexes = sexes.clone();
+        bad_sexes[34] = "M";
+        let mut bad_ages = ages.clone();
+        bad_ages[36] = Some(-1);
+        for parts in [1, 2, 3] {
+            let err = fold(&bad_ages, &bad_sexes, parts).unwrap_err();
+            assert!(
+                err.contains("row 34: sex differs from row 4"),
+                "{parts}: {err}"
+            );
+            let err = fold(&bad_ages, &sexes, parts).unwrap_err();
+            assert!(err.contains("row 36: negative age"), "{parts}: {err}");
+        }
     }
 }
