@@ -132,10 +132,47 @@ impl CodeSystem {
 
     /// Normalises a code of this system; `None` when nothing usable is left.
     pub fn normalize(self, raw: &str) -> Option<String> {
+        self.with_normalized(raw, str::to_string)
+    }
+
+    /// Calls `f` with the normalised code (see [`CodeSystem::normalize`]), built on the stack
+    /// or borrowed when it can be: a feed interns every code of every message, and the code
+    /// only needs storing the first time.
+    pub fn with_normalized<R>(self, raw: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
         let t = raw.trim();
         if t.is_empty() || t == "\"\"" {
             return None;
         }
+        let nonempty = |s: &str| (!s.is_empty()).then_some(());
+        match self {
+            CodeSystem::Icd10Cm | CodeSystem::Icd9Cm | CodeSystem::Icd10Pcs if t.len() <= 32 => {
+                let mut buf = [0u8; 32];
+                let mut n = 0;
+                for &b in t.as_bytes() {
+                    if b != b'.' && !char::from(b).is_whitespace() {
+                        buf[n] = b.to_ascii_uppercase();
+                        n += 1;
+                    }
+                }
+                match std::str::from_utf8(&buf[..n]) {
+                    // Non-ASCII text keeps the general path below (Unicode whitespace).
+                    Ok(s) if t.is_ascii() => nonempty(s).map(|()| f(s)),
+                    _ => self.normalize_owned(t).map(|s| f(&s)),
+                }
+            }
+            CodeSystem::Icd10Cm
+            | CodeSystem::Icd9Cm
+            | CodeSystem::Icd10Pcs
+            | CodeSystem::CptHcpcs
+            | CodeSystem::Drg
+            | CodeSystem::Revenue
+            | CodeSystem::Ndc => self.normalize_owned(t).map(|s| f(&s)),
+            _ => Some(f(t)),
+        }
+    }
+
+    /// The general normalisation of a trimmed, non-empty code, into a new string.
+    fn normalize_owned(self, t: &str) -> Option<String> {
         let out = match self {
             CodeSystem::Icd10Cm | CodeSystem::Icd9Cm | CodeSystem::Icd10Pcs => t
                 .chars()
@@ -168,6 +205,44 @@ pub fn normalize_ndc(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stack_normalisation_matches_the_general_one() {
+        let raws = [
+            "e11.9",
+            " I50.9 ",
+            "I10",
+            "s72.001a",
+            "E11 .65",
+            "e\u{b}11",
+            "\"\"",
+            "",
+            " . ",
+            "i50.9\u{a0}",
+            "é11",
+            "z99.89",
+            "x".repeat(40).as_str(),
+            "99213",
+            "0001-0002-03",
+        ]
+        .map(str::to_string);
+        for system in [
+            CodeSystem::Icd10Cm,
+            CodeSystem::Icd9Cm,
+            CodeSystem::Icd10Pcs,
+            CodeSystem::CptHcpcs,
+            CodeSystem::Ndc,
+            CodeSystem::Snomed,
+        ] {
+            for raw in &raws {
+                let t = raw.trim();
+                let general = (!t.is_empty() && t != "\"\"")
+                    .then(|| system.normalize_owned(t))
+                    .flatten();
+                assert_eq!(system.normalize(raw), general, "{system:?} {raw:?}");
+            }
+        }
+    }
 
     #[test]
     fn systems_from_the_wild() {

@@ -173,20 +173,14 @@ impl Network {
 
     /// Interns a normalised code; `None` if the raw value normalises to nothing.
     pub fn code(&mut self, system: CodeSystem, raw: &str) -> Option<Code> {
-        let v = system.normalize(raw)?;
-        Some(Code {
-            system,
-            value: self.strings.intern(&v),
-        })
+        let value = system.with_normalized(raw, |v| self.strings.intern(v))?;
+        Some(Code { system, value })
     }
 
     /// Looks a code up without interning (for queries).
     pub fn find_code(&self, system: CodeSystem, raw: &str) -> Option<Code> {
-        let v = system.normalize(raw)?;
-        Some(Code {
-            system,
-            value: self.strings.get(&v)?,
-        })
+        let value = system.with_normalized(raw, |v| self.strings.get(v))??;
+        Some(Code { system, value })
     }
 
     pub fn add_feed(&mut self, kind: FeedKind, name: &str) -> FeedIdx {

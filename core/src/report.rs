@@ -217,7 +217,7 @@ impl NetworkReport {
             s.skipped += rep.total_skipped();
             s.errors += rep.issues.len();
             for (k, v) in &rep.loaded {
-                *s.loaded_by_kind.entry(k.clone()).or_insert(0) += v;
+                *s.loaded_by_kind.entry(k.to_string()).or_insert(0) += v;
             }
         }
         let mut organizations_by_kind = BTreeMap::new();

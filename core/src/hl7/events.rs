@@ -204,7 +204,7 @@ impl Network {
                 && matches!(i.field, Some(2) | Some(9))
         });
         if fatal {
-            report.skipped(&m.message_type());
+            report.skipped_kind(&m.message_type());
             return Hl7Result {
                 alerts: Vec::new(),
                 ack: build_ack(Some(m), AckCode::Ar, &issues),
@@ -222,7 +222,7 @@ impl Network {
         for i in &report.issues[before..] {
             issues.push(issue_from_ingest(i, mapped.rejected));
         }
-        let supported = !report.skipped.contains_key(&mapped.kind) || mapped.rejected;
+        let supported = !report.skipped.contains_key(mapped.kind.as_str()) || mapped.rejected;
         let code = if !supported {
             issues.push(ParseIssue::new(
                 ErrorCode::UnsupportedMessageType,

@@ -127,20 +127,16 @@ fn ts_checked_in(
 }
 
 /// Code, display and system of a CE/CWE/CNE value (components 1-3, alternate 4-6).
-fn coded<'a>(f: Field<'a>) -> Option<(String, Option<String>, CodeSystem)> {
+/// Borrowed from the message unless an escape had to be replaced.
+fn coded<'a>(f: Field<'a>) -> Option<(Cow<'a, str>, Option<Cow<'a, str>>, CodeSystem)> {
     for base in [1usize, 4] {
-        let code = f.comp(base).text();
-        let code = code.trim();
+        let code = trim_cow(f.comp(base).text());
         if code.is_empty() {
             continue;
         }
-        let display = f.comp(base + 1).text().trim().to_string();
+        let display = trim_cow(f.comp(base + 1).text());
         let system = CodeSystem::from_name(&f.comp(base + 2).text());
-        return Some((
-            code.to_string(),
-            (!display.is_empty()).then_some(display),
-            system,
-        ));
+        return Some((code, (!display.is_empty()).then_some(display), system));
     }
     None
 }
@@ -252,7 +248,7 @@ pub fn map_message(
         "ADT" | "ORU" | "ORM" | "OML" | "RDE" | "RDS" | "OMP" | "VXU"
     );
     if !supported {
-        ctx.report.skipped(kind);
+        ctx.report.skipped_kind(kind);
         return out;
     }
     // Sending facility → organisation.
@@ -282,12 +278,12 @@ pub fn map_message(
     };
     let Some(pid) = m.segment("PID").copied() else {
         ctx.issue("PID", "message has no PID segment; nothing to attach it to");
-        ctx.report.skipped(kind);
+        ctx.report.skipped_kind(kind);
         out.rejected = true;
         return out;
     };
     let Some(patient) = map_patient(net, &pid, facility, prov, &mut ctx) else {
-        ctx.report.skipped(kind);
+        ctx.report.skipped_kind(kind);
         out.rejected = true;
         return out;
     };
@@ -323,7 +319,7 @@ pub fn map_message(
         }
         _ => {}
     }
-    ctx.report.loaded(kind);
+    ctx.report.loaded_kind(kind);
     out
 }
 
@@ -740,7 +736,7 @@ fn map_results(
                 }
             }
             "CE" | "CWE" | "CNE" | "CF" => match coded(v) {
-                Some((c, d, _)) => ObsValue::Text(net.intern(d.as_deref().unwrap_or(&c))),
+                Some((c, d, _)) => ObsValue::Text(net.intern(d.as_deref().unwrap_or(c.as_ref()))),
                 None => ObsValue::None,
             },
             // ED (documents), RP, DT and others: the observation is kept without a value.

@@ -499,9 +499,9 @@ impl<'n> Loader<'n> {
             _ => false,
         };
         if loaded {
-            self.report.loaded(rt);
+            self.report.loaded_kind(rt);
         } else {
-            self.report.skipped(rt);
+            self.report.skipped_kind(rt);
         }
     }
 

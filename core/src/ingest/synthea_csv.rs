@@ -218,7 +218,7 @@ impl CsvFile {
                         loc,
                         format!("unreadable row: {}", csv_error_kind(&e)),
                     );
-                    report.skipped(kind);
+                    report.skipped_kind(kind);
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         break;
                     }
@@ -1093,7 +1093,9 @@ impl Loader<'_> {
         let Some(mut f) = self.open(dir, name) else {
             return;
         };
-        f.rows(&mut self.report, kind, |_, report| report.skipped(kind));
+        f.rows(&mut self.report, kind, |_, report| {
+            report.skipped_kind(kind)
+        });
     }
 }
 
