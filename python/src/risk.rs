@@ -1,5 +1,5 @@
 //! The batch risk scores over long-format columns (one row per patient-code pair), with the GIL
-//! released while rows are cut from the Arrow buffers and scored.
+//! released while the Arrow buffers are checked and scored in place.
 
 use crate::columns::{StrInput, StrView, check_columns};
 use crate::convert::{alerts_to_py, table_to_py};
