@@ -88,7 +88,7 @@ def bench_charlson(rows: int) -> None:
     df, pool = make_frame(rows)
     print(f"\ncharlson on a {rows:,}-row pandas DataFrame ({df['pid'].dtype} columns, "
           f"{rows // 10:,} patients, {pool:,} distinct codes; built in {time.perf_counter() - t:.1f} s):")
-    whole, conv, cut, core = [], [], [], []
+    whole, conv, checked, core = [], [], [], []
     for _ in range(5):  # interleaved; the minimum is the figure least disturbed by other load
         t = time.perf_counter()
         out = cin_core.charlson(df, patient="pid", code="dx")
@@ -98,13 +98,13 @@ def bench_charlson(rows: int) -> None:
         conv.append(time.perf_counter() - t)
         assert p[0] == "arrow" and c[0] == "arrow"
         a, b = _cin_core._bench_charlson(p, c, "quan2011")
-        cut.append(a)
+        checked.append(a)
         core.append(b)
     w, k = min(whole), min(core)
     print(f"  cin_core.charlson(df, patient=, code=): min {w:.3f} s, median {statistics.median(whole):.3f} s"
           f"  ({len(out):,} patients out)")
     print(f"  of which pandas -> Arrow buffers {min(conv) * 1e3:.1f} ms, "
-          f"buffers checked {min(cut) * 1e3:.1f} ms")
+          f"buffers checked {min(checked) * 1e3:.1f} ms")
     print(f"  pure-Rust charlson on the same rows: min {k:.3f} s, median {statistics.median(core):.3f} s")
     print(f"  ratio Python / Rust (min / min): {w / k:.2f}x")
 

@@ -141,11 +141,11 @@ pub fn _bench_charlson(
     py.detach(|| -> PyResult<_> {
         let start = Instant::now();
         let [p, c] = check2(&p, &c)?;
-        let cut = start.elapsed().as_secs_f64();
+        let checked = start.elapsed().as_secs_f64();
         let start = Instant::now();
         let t = cin_core::risk::charlson(&p, &c, &opts).map_err(to_py_err)?;
         let core = start.elapsed().as_secs_f64();
         drop(t);
-        Ok((cut, core))
+        Ok((checked, core))
     })
 }
