@@ -266,33 +266,24 @@ impl<'a> Segment<'a> {
     /// fields of one segment; out-of-range numbers give an empty field via [`FieldTable::get`].
     pub fn field_table(&self) -> FieldTable<'a> {
         let mut t = FieldTable {
-            inline: [&[]; INLINE_FIELDS],
+            raw: self.raw,
+            header: self.is_header(),
+            ends: [0; INLINE_FIELDS],
             len: 0,
             more: Vec::new(),
+            wide: self.raw.len() > u32::MAX as usize,
             delimiters: self.delimiters,
         };
-        let mut push = |raw: &'a [u8]| {
-            if t.len < INLINE_FIELDS {
-                t.inline[t.len] = raw;
-            } else {
-                t.more.push(raw);
-            }
-            t.len += 1;
-        };
-        // The same split as [`Segment::fields`], as a plain loop over the bytes.
-        if let Some(body) = self.raw.get(4..) {
-            if self.is_header() {
-                push(&self.raw[3..4]);
-            }
+        // The same split as [`Segment::fields`], as a plain loop over the bytes; the body's
+        // fields start at byte 4 (after the segment name and the first separator).
+        if self.raw.len() >= 4 {
             let sep = self.delimiters.field;
-            let mut start = 0;
-            for (i, &b) in body.iter().enumerate() {
+            for (i, &b) in self.raw.iter().enumerate().skip(4) {
                 if b == sep {
-                    push(&body[start..i]);
-                    start = i + 1;
+                    t.push_end(i);
                 }
             }
-            push(&body[start..]);
+            t.push_end(self.raw.len());
         }
         t
     }
@@ -311,22 +302,68 @@ impl<'a> Segment<'a> {
 /// practice (PV1 defines 52), so a message's tables cost no allocation at all.
 const INLINE_FIELDS: usize = 56;
 
-/// A segment's fields split once (see [`Segment::field_table`]).
+/// A segment's fields split once (see [`Segment::field_table`]): where each field ends, as
+/// 4-byte offsets (a table is made for several segments of every message, and 56 slices
+/// were 900 bytes to clear and move each time).
 #[derive(Debug, Clone)]
 pub struct FieldTable<'a> {
-    inline: [&'a [u8]; INLINE_FIELDS],
+    raw: &'a [u8],
+    /// Field 1 is the header's field separator itself (MSH, FHS, BHS).
+    header: bool,
+    /// End (exclusive, in `raw`) of each body field; body field `k` starts one past the end
+    /// of field `k - 1`, the first at byte 4.
+    ends: [u32; INLINE_FIELDS],
+    /// Body fields.
     len: usize,
-    /// Fields past [`INLINE_FIELDS`].
-    more: Vec<&'a [u8]>,
+    /// Ends past [`INLINE_FIELDS`], or all of them for a segment over 4 GiB (`wide`).
+    more: Vec<usize>,
+    wide: bool,
     delimiters: Delimiters,
 }
 
 impl<'a> FieldTable<'a> {
+    fn push_end(&mut self, end: usize) {
+        if !self.wide && self.len < INLINE_FIELDS {
+            self.ends[self.len] = end as u32;
+        } else {
+            self.more.push(end);
+        }
+        self.len += 1;
+    }
+
+    /// End of body field `k` (below `len`).
+    fn end(&self, k: usize) -> usize {
+        if self.wide {
+            self.more[k]
+        } else if k < INLINE_FIELDS {
+            self.ends[k] as usize
+        } else {
+            self.more[k - INLINE_FIELDS]
+        }
+    }
+
     /// Field `n` (1-based).
     pub fn get(&self, n: usize) -> Field<'a> {
-        let raw = match n.checked_sub(1) {
-            Some(i) if i < self.len.min(INLINE_FIELDS) => self.inline[i],
-            Some(i) if i < self.len => self.more[i - INLINE_FIELDS],
+        let body = match n.checked_sub(1) {
+            Some(0) if self.header => {
+                let raw = if self.len > 0 {
+                    &self.raw[3..4]
+                } else {
+                    &[][..]
+                };
+                return Field {
+                    raw,
+                    delimiters: self.delimiters,
+                };
+            }
+            Some(i) if self.header => Some(i - 1),
+            i => i,
+        };
+        let raw = match body {
+            Some(k) if k < self.len => {
+                let start = if k == 0 { 4 } else { self.end(k - 1) + 1 };
+                self.raw.get(start..self.end(k)).unwrap_or(&[])
+            }
             _ => &[],
         };
         Field {
@@ -1063,8 +1100,9 @@ mod tests {
     #[test]
     fn field_table_matches_field_past_its_inline_part() {
         let zpv: Vec<String> = (1..=70).map(|i| format!("f{i}")).collect();
+        // Also a bare segment name, a lone separator and empty fields at both ends.
         let text = format!(
-            "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rZPV|{}\r",
+            "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rZPV|{}\rEVN\rPV1|\rZZZ|||x|\r",
             zpv.join("|")
         );
         let p = parse(text.as_bytes(), ParseOptions::default()).unwrap();
