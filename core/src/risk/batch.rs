@@ -383,7 +383,7 @@ fn group_partition<P: StrColumn + ?Sized, B: Bits>(
 }
 
 /// Groups every partition (partitions split over `threads` workers), numbers patients by their
-/// first run and gathers ids, first rows, bits, edited rows, the sink and the report.
+/// first run and gathers ids, bits, edited rows, the sink and the report.
 fn merge_chunks<'a, P, B, K>(
     patient_ids: &'a P,
     chunks: Vec<Chunk<B>>,
