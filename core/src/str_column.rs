@@ -54,11 +54,15 @@ pub enum Offsets<'a> {
 }
 
 impl Offsets<'_> {
-    fn len(&self) -> usize {
+    /// Number of offsets (rows + 1).
+    pub fn len(&self) -> usize {
         match self {
             Offsets::I32(o) => o.len(),
             Offsets::I64(o) => o.len(),
         }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
     /// Offset `i` as a byte position (negative ones, which Arrow forbids, as `usize::MAX`).
     #[inline(always)]

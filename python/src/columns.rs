@@ -67,7 +67,12 @@ impl<'py> StrInput<'py> {
                 let items: Vec<Option<String>> = payload.extract().map_err(|_| {
                     crate::InvalidInputError::new_err(format!("{role}: expected strings"))
                 })?;
-                Ok(pack(&items))
+                let (offsets, data, valid) = arrow_buffers(&items);
+                Ok(StrInput::Packed {
+                    offsets,
+                    data,
+                    valid,
+                })
             }
             _ => Err(bad()),
         }
@@ -102,28 +107,23 @@ impl<'py> StrInput<'py> {
     }
 }
 
-/// Strings (`None` = missing) in Arrow's large-string layout.
-fn pack(items: &[Option<String>]) -> StrInput<'static> {
+/// Strings (`None` = missing) in Arrow's large-string layout: offsets, bytes, and a validity
+/// mask only when something is missing. Python lists in, core tables out.
+pub fn arrow_buffers(items: &[Option<String>]) -> (Vec<i64>, Vec<u8>, Option<Vec<bool>>) {
     let mut offsets = Vec::with_capacity(items.len() + 1);
     let mut data = Vec::with_capacity(items.iter().flatten().map(String::len).sum());
     offsets.push(0i64);
-    for s in items.iter().flatten() {
-        data.extend_from_slice(s.as_bytes());
-    }
-    let mut end = 0i64;
     for s in items {
-        end += s.as_ref().map_or(0, |s| s.len() as i64);
-        offsets.push(end);
+        if let Some(s) = s {
+            data.extend_from_slice(s.as_bytes());
+        }
+        offsets.push(data.len() as i64);
     }
     let valid = items
         .iter()
         .any(Option::is_none)
         .then(|| items.iter().map(Option::is_some).collect());
-    StrInput::Packed {
-        offsets,
-        data,
-        valid,
-    }
+    (offsets, data, valid)
 }
 
 /// A string column's memory, borrowed; `Send`, so it crosses `Python::detach`.
@@ -142,7 +142,7 @@ pub fn check_columns<'a>(cols: &[(&StrView<'a>, &str)]) -> PyResult<Vec<Utf8Colu
     let check = |v: &StrView<'a>, role: &str| {
         Utf8Column::new(role, v.offsets, v.data, v.valid).map_err(to_py_err)
     };
-    let rows = cols.iter().map(|(v, _)| v.offsets_len()).max().unwrap_or(0);
+    let rows = cols.iter().map(|(v, _)| v.offsets.len()).max().unwrap_or(0);
     if rows < PARALLEL_MIN_ROWS || cols.len() < 2 {
         return cols.iter().map(|(v, role)| check(v, role)).collect();
     }
@@ -165,13 +165,4 @@ pub fn check_columns<'a>(cols: &[(&StrView<'a>, &str)]) -> PyResult<Vec<Utf8Colu
             })
             .collect()
     })
-}
-
-impl StrView<'_> {
-    fn offsets_len(&self) -> usize {
-        match self.offsets {
-            Offsets::I32(o) => o.len(),
-            Offsets::I64(o) => o.len(),
-        }
-    }
 }

@@ -63,23 +63,11 @@ pub fn table_to_py(py: Python<'_>, table: Table) -> PyResult<Py<PyAny>> {
 }
 
 fn str_buffers(py: Python<'_>, v: Vec<Option<String>>) -> PyResult<Py<PyAny>> {
-    let bytes: usize = v.iter().map(|s| s.as_ref().map_or(0, String::len)).sum();
-    let mut offsets = Vec::with_capacity(v.len() + 1);
-    let mut data = Vec::with_capacity(bytes);
-    let mut valid = Vec::with_capacity(v.len());
-    offsets.push(0i64);
-    for s in &v {
-        if let Some(s) = s {
-            data.extend_from_slice(s.as_bytes());
-        }
-        valid.push(s.is_some());
-        offsets.push(data.len() as i64);
-    }
+    let (offsets, data, valid) = crate::columns::arrow_buffers(&v);
     drop(v);
-    let valid = if valid.iter().all(|x| *x) {
-        py.None()
-    } else {
-        valid.into_pyarray(py).into_any().unbind()
+    let valid = match valid {
+        None => py.None(),
+        Some(valid) => valid.into_pyarray(py).into_any().unbind(),
     };
     let t = (offsets.into_pyarray(py), data.into_pyarray(py), valid);
     Ok(t.into_pyobject(py)?.into_any().unbind())

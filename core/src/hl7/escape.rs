@@ -192,25 +192,16 @@ pub fn unescape<'a>(raw: &'a [u8], d: &Delimiters) -> Cow<'a, str> {
     if raw == b"\"\"" {
         return Cow::Borrowed("");
     }
-    // Most fields are a few ASCII bytes: one inlined pass finds whether any byte needs more
-    // than borrowing (an escape character or non-ASCII), instead of a `memchr` call and a
-    // UTF-8 validation call per component.
-    if raw.len() <= 32 && raw.iter().all(|&b| b.is_ascii() && Some(b) != d.escape) {
-        return match std::str::from_utf8(raw) {
-            Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(raw),
-        };
-    }
-    let esc = match d.escape {
-        Some(e) if memchr::memchr(e, raw).is_some() => e,
-        // Valid UTF-8 (nearly always plain ASCII) is borrowed after the fast validation; only
-        // invalid bytes take the replacing path.
-        _ => {
-            return match std::str::from_utf8(raw) {
-                Ok(s) => Cow::Borrowed(s),
-                Err(_) => String::from_utf8_lossy(raw),
-            };
-        }
+    // Most fields are a few bytes: a short one is searched for the escape character by an
+    // inlined loop rather than a `memchr` call.
+    let escaped = match d.escape {
+        Some(e) if raw.len() <= 32 => raw.contains(&e),
+        Some(e) => memchr::memchr(e, raw).is_some(),
+        None => false,
+    };
+    let Some(esc) = d.escape.filter(|_| escaped) else {
+        // Valid UTF-8 (nearly always plain ASCII) is borrowed; only invalid bytes are replaced.
+        return String::from_utf8_lossy(raw);
     };
     let mut out: Vec<u8> = Vec::with_capacity(raw.len());
     let mut i = 0;

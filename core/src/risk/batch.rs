@@ -135,27 +135,51 @@ pub fn check_lengths(what: &str, expected: usize, got: usize) -> Result<()> {
 pub trait RowSink: Sized {
     /// Whether the sink needs its rows at all (telling them costs a pass over every run).
     const NEEDS_ROWS: bool;
-    /// Folds rows into `patients` patients (first-seen order): `runs` gives each block of
-    /// consecutive rows of one patient, `(rows, patient)`, in row order (and can be walked
-    /// again, e.g. to name the earlier row of a conflict).
-    fn finish(
-        &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
-        patients: usize,
-    ) -> Result<()>;
+    /// Folds rows into `patients` patients (first-seen order).
+    fn finish(&mut self, runs: impl Runs, patients: usize) -> Result<()>;
 }
+
+/// Each block of consecutive rows of one patient, `(rows, patient)`, in row order; it can be
+/// walked again (e.g. to name the earlier row of a conflict) and by several workers.
+pub trait Runs: Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send + Sync {}
+impl<I: Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send + Sync> Runs for I {}
 
 /// A sink that keeps nothing.
 pub struct NoSink;
 impl RowSink for NoSink {
     const NEEDS_ROWS: bool = false;
-    fn finish(
-        &mut self,
-        _: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
-        _: usize,
-    ) -> Result<()> {
+    fn finish(&mut self, _: impl Runs, _: usize) -> Result<()> {
         Ok(())
     }
+}
+
+/// Runs `work` on `0..n` cut into `threads` contiguous ranges, one scoped thread each (on the
+/// calling thread when `threads <= 1`); results in range order.
+pub(crate) fn on_ranges<T: Send>(
+    n: usize,
+    threads: usize,
+    work: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Result<Vec<T>> {
+    if threads <= 1 || n == 0 {
+        return Ok(vec![work(0..n)]);
+    }
+    let per = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|start| {
+                let work = &work;
+                scope.spawn(move || work(start..(start + per).min(n)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| CinError::invalid("a scoring thread failed"))
+            })
+            .collect()
+    })
 }
 
 /// Below this many rows one thread does the work.
@@ -272,29 +296,9 @@ where
 {
     check_lengths("codes", patient_ids.rows(), codes.rows())?;
     let n = codes.rows();
-    let size = n.div_ceil(threads.max(1)).max(1);
-    let chunks: Vec<Chunk<B>> = if threads <= 1 || n == 0 {
-        vec![fold_chunk(patient_ids, codes, 0..n, &classify, bits)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..n)
-                .step_by(size)
-                .map(|start| {
-                    let rows = start..(start + size).min(n);
-                    let classify = &classify;
-                    scope.spawn(move || fold_chunk(patient_ids, codes, rows, classify, bits))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .map_err(|_| CinError::invalid("a scoring thread failed"))
-                })
-                .collect::<Result<Vec<_>>>()
-        })?
-    };
-    let mut chunks = chunks;
+    let mut chunks = on_ranges(n, threads, |rows| {
+        fold_chunk(patient_ids, codes, rows, &classify, bits)
+    })?;
     // Rows after an empty patient id were not folded; neither are later chunks.
     if let Some(bad) = chunks.iter().position(|c| c.bad_id) {
         chunks.truncate(bad + 1);
@@ -404,30 +408,10 @@ where
             .map(|p| group_partition(p, part_bits, &chunks, patient_ids, keep_entries))
             .collect()
     };
-    let parts: Vec<PartGroups<B>> = if threads <= 1 || n_parts < 2 {
-        group(0..n_parts)
-    } else {
-        let per = n_parts.div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..n_parts)
-                .step_by(per)
-                .map(|start| {
-                    let group = &group;
-                    scope.spawn(move || group(start..(start + per).min(n_parts)))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .map_err(|_| CinError::invalid("a scoring thread failed"))
-                })
-                .collect::<Result<Vec<_>>>()
-        })?
+    let parts: Vec<PartGroups<B>> = on_ranges(n_parts, threads, group)?
         .into_iter()
         .flatten()
-        .collect()
-    };
+        .collect();
     // Global run numbers: chunk k's runs follow chunk k-1's.
     let mut run_base = Vec::with_capacity(chunks.len());
     let mut total_runs = 0usize;

@@ -20,7 +20,9 @@
 use super::batch::MixMap;
 #[cfg(test)]
 use super::batch::aggregate_threads;
-use super::batch::{Class, CodeReport, RowSink, aggregate_with, check_lengths, same_str};
+use super::batch::{
+    Class, CodeReport, RowSink, Runs, aggregate_with, check_lengths, on_ranges, same_str,
+};
 use crate::error::{CinError, Result};
 use crate::model::Sex;
 use crate::str_column::StrColumn;
@@ -562,7 +564,7 @@ impl<'a, A: StrColumn + ?Sized> SexReader<'a, A> {
 fn fold_demographics<A: StrColumn + ?Sized>(
     ages: &[Option<i64>],
     sexes: &A,
-    runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone,
+    runs: impl Runs,
     patients: usize,
     (part, of): (u32, u32),
 ) -> std::result::Result<Vec<Demographics>, (usize, CinError)> {
@@ -617,11 +619,7 @@ impl<A: StrColumn + ?Sized> RowSink for DemographicsSink<'_, A> {
     /// Large inputs are folded by two workers, each taking every other patient (shuffled rows
     /// reach a random patient each, so one worker waits on a cache miss per row); the first
     /// problem in row order is reported either way.
-    fn finish(
-        &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
-        patients: usize,
-    ) -> Result<()> {
+    fn finish(&mut self, runs: impl Runs, patients: usize) -> Result<()> {
         let parts = if self.ages.len() < 200_000 {
             1
         } else {
@@ -633,35 +631,12 @@ impl<A: StrColumn + ?Sized> RowSink for DemographicsSink<'_, A> {
 
 impl<A: StrColumn + ?Sized> DemographicsSink<'_, A> {
     /// [`RowSink::finish`] with `parts` workers.
-    fn fold_parts(
-        &mut self,
-        runs: impl Iterator<Item = (std::ops::Range<usize>, u32)> + Clone + Send,
-        patients: usize,
-        parts: u32,
-    ) -> Result<()> {
+    fn fold_parts(&mut self, runs: impl Runs, patients: usize, parts: u32) -> Result<()> {
         let (ages, sexes) = (self.ages, self.sexes);
-        let results: Vec<_> = if parts == 1 {
-            vec![fold_demographics(ages, sexes, runs, patients, (0, 1))]
-        } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..parts)
-                    .map(|part| {
-                        let runs = runs.clone();
-                        scope.spawn(move || {
-                            fold_demographics(ages, sexes, runs, patients, (part, parts))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err((0, CinError::invalid("a scoring thread failed")))
-                        })
-                    })
-                    .collect()
-            })
-        };
+        // One range per part: worker `k` takes the patients `p` with `p % parts == k`.
+        let results = on_ranges(parts as usize, parts as usize, |k| {
+            fold_demographics(ages, sexes, runs.clone(), patients, (k.start as u32, parts))
+        })?;
         let mut folded = Vec::with_capacity(results.len());
         let mut first_error: Option<(usize, CinError)> = None;
         for r in results {
