@@ -59,6 +59,45 @@ def test_polars_and_pyarrow():
         cin_core.charlson(pa.array([1.5, 2.5]), ["I50.9", "E11.9"])
 
 
+def test_string_views_and_chunks_read_in_place_give_the_list_answers():
+    """polars keeps strings as Arrow string views in chunks; pyarrow reads files in chunks. Both
+    are read in place: views inline (<= 12 bytes) and in data buffers, nulls, slices, empty
+    chunks, ids that cross chunk borders and more than 4,096 rows a chunk."""
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(7)
+    n = 30_000
+    pool = ["I50.9", "J44.9", "E11.9", "C78.0", "I21.4", "N18.4", "zz", "", "  e11.65 ", None]
+    ids = [f"patient-with-a-long-identifier-{i // 3}" if i % 5 else f"p{i // 3}" for i in range(n)]
+    ids = [ids[i] if rng.random() > 0.3 else ids[int(rng.integers(0, n))] for i in range(n)]
+    codes = [pool[int(k)] for k in rng.integers(0, len(pool), n)]
+    want = cin_core.charlson(ids, codes).to_pydict()
+
+    # polars: several chunks, string views; nulls in codes.
+    parts = [pl.DataFrame({"pid": ids[a:b], "dx": codes[a:b]}) for a, b in [(0, 9000), (9000, 9000), (9000, 21000), (21000, n)]]
+    frame = pl.concat(parts, rechunk=False)
+    assert frame["pid"].n_chunks() > 1
+    assert cin_core.charlson(frame, patient="pid", code="dx").to_pydict() == want
+    assert cin_core.charlson(frame.rechunk(), patient="pid", code="dx").to_pydict() == want
+
+    # pyarrow string_view, chunked, sliced.
+    view = pa.string_view() if hasattr(pa, "string_view") else None
+    if view is not None:
+        chunked_ids = pa.chunked_array([ids[:5000], ids[5000:5000], ids[5000:]], type=view)
+        chunked_codes = pa.chunked_array([codes[:12345], codes[12345:]], type=view)
+        assert cin_core.charlson(chunked_ids, chunked_codes).to_pydict() == want
+        sliced = cin_core.charlson(pa.array(ids, view).slice(100), pa.array(codes, view).slice(100))
+        assert sliced.to_pydict() == cin_core.charlson(ids[100:], codes[100:]).to_pydict()
+    # Plain and large strings in chunks.
+    chunked = pa.chunked_array([ids[:7000], ids[7000:]], type=pa.large_string())
+    assert cin_core.charlson(chunked, pa.chunked_array([codes[:100], codes[100:]])).to_pydict() == want
+    ages = [70.0] * n
+    sex_list = ["F" if len(i) % 2 else "M" for i in ids]
+    sexes = pa.chunked_array([sex_list[:10_000], sex_list[10_000:]])
+    hcc_list = cin_core.cms_hcc(ids, codes, ages, sex_list).to_pydict()
+    assert cin_core.cms_hcc(frame["pid"], frame["dx"], ages, sexes).to_pydict() == hcc_list
+
+
 def test_without_pyarrow_the_list_path_gives_the_same(monkeypatch):
     import sys
 

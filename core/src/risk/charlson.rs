@@ -180,7 +180,7 @@ pub fn charlson_with_report(
         .iter()
         .map(|b| Some(charlson_score_bits(*b, opts.weights) as i64))
         .collect();
-    let table = category_table(&agg.ids, scores, &bits, &CHARLSON_CATEGORIES);
+    let table = category_table(agg.ids, scores, &bits, &CHARLSON_CATEGORIES);
     Ok((table, agg.report))
 }
 
@@ -221,13 +221,13 @@ pub fn charlson_age_points(age: i64, first_point_age: i64) -> i32 {
 
 /// Builds `patient_id`, `score`, one 0/1 column per category.
 pub(crate) fn category_table(
-    ids: &[&str],
+    ids: Text,
     scores: Vec<Option<i64>>,
     bits: &[u64],
     categories: &[&str],
 ) -> Table {
     let mut t = Table::new()
-        .with("patient_id", Column::Text(Text::from_strs(ids)))
+        .with("patient_id", Column::Text(ids))
         .with("score", Column::Int(scores));
     for (i, name) in categories.iter().enumerate() {
         t = t.with(

@@ -186,7 +186,7 @@ pub fn elixhauser_with_report(
         .map(|b| Some(elixhauser_score_bits(*b, opts.weights) as i64))
         .collect();
     Ok((
-        category_table(&agg.ids, scores, &bits, &ELIXHAUSER_CATEGORIES),
+        category_table(agg.ids, scores, &bits, &ELIXHAUSER_CATEGORIES),
         agg.report,
     ))
 }

@@ -284,7 +284,7 @@ pub fn elixhauser_ahrq_with_report(
         .map(|b| Some(i64::from(elixhauser_ahrq_index(*b, index))))
         .collect();
     Ok((
-        category_table(&agg.ids, scores, &bits, &AHRQ_MEASURES),
+        category_table(agg.ids, scores, &bits, &AHRQ_MEASURES),
         agg.report,
     ))
 }

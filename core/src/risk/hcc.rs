@@ -21,7 +21,7 @@ use super::batch::MixMap;
 #[cfg(test)]
 use super::batch::aggregate_threads;
 use super::batch::{
-    Class, CodeReport, RowSink, Runs, aggregate_with, check_lengths, on_ranges, same_str,
+    Class, CodeReport, RowSink, Runs, aggregate_with, check_lengths, on_ranges, same_bytes,
 };
 use crate::error::{CinError, Result};
 use crate::model::Sex;
@@ -537,22 +537,23 @@ impl<'a, A: StrColumn + ?Sized> DemographicsSink<'a, A> {
 /// Reads the sexes column, reusing the previous row's parse (sexes repeat).
 struct SexReader<'a, A: StrColumn + ?Sized> {
     sexes: &'a A,
-    last: Option<(&'a str, Option<Sex>)>,
+    last: Option<(&'a [u8], Option<Sex>)>,
 }
 
 impl<'a, A: StrColumn + ?Sized> SexReader<'a, A> {
     /// Parsed sex of a row (`None` when empty or unrecognised).
     fn sex(&mut self, row: usize) -> Option<Sex> {
-        let text = self.sexes.str_at(row);
+        let bytes = self.sexes.bytes_at(row);
         match self.last {
-            Some((prev, sex)) if same_str(prev, text) => sex,
+            Some((prev, sex)) if same_bytes(prev, bytes) => sex,
             _ => {
+                let text = self.sexes.str_at(row);
                 let sex = if text.is_empty() {
                     None
                 } else {
                     Some(Sex::parse(text)).filter(|s| *s != Sex::Unknown)
                 };
-                self.last = Some((text, sex));
+                self.last = Some((bytes, sex));
                 sex
             }
         }
@@ -690,7 +691,7 @@ pub fn cms_hcc_with_report(
         .map(|(a, s)| ((a != NO_AGE).then_some(a), s.unwrap_or(Sex::Unknown)))
         .collect();
     Ok((
-        score_patients(model, &agg.ids, agg.bits, &agg.edited, &demo, opts),
+        score_patients(model, agg.ids, agg.bits, &agg.edited, &demo, opts)?,
         agg.report,
     ))
 }
@@ -708,12 +709,12 @@ pub fn cms_hcc(
 
 fn score_patients(
     model: &HccModel,
-    ids: &[&str],
+    ids: Text,
     mut cc: Vec<u128>,
     edited: &[(u32, u8, u128)],
     demo: &[(Option<i64>, Sex)],
     opts: &HccOptions,
-) -> Table {
+) -> Result<Table> {
     for &(p, edit, bits) in edited {
         let (age, sex) = demo[p as usize];
         cc[p as usize] |= model.edited(edit, bits, age, sex);
@@ -737,39 +738,17 @@ fn score_patients(
     } else {
         std::thread::available_parallelism().map_or(1, |t| t.get().min(8))
     };
-    let per = n.div_ceil(threads).max(1);
-    let parts: Vec<_> = if threads <= 1 {
-        vec![part(0..n)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..n)
-                .step_by(per)
-                .map(|start| {
-                    let part = &part;
-                    let range = start..(start + per).min(n);
-                    scope.spawn(move || part(range))
-                })
-                .collect();
-            (0..n)
-                .step_by(per)
-                .zip(handles)
-                .map(|(start, h)| {
-                    h.join()
-                        .unwrap_or_else(|_| part(start..(start + per).min(n)))
-                })
-                .collect()
-        })
-    };
+    let parts = on_ranges(n, threads, part)?;
     let mut parts = parts.into_iter();
     let (mut hccs, mut scores) = parts.next().unwrap_or_default();
     for (h, s) in parts {
         hccs.extend(h);
         scores.extend(s);
     }
-    Table::new()
-        .with("patient_id", Column::Text(Text::from_strs(ids)))
+    Ok(Table::new()
+        .with("patient_id", Column::Text(ids))
         .with("hccs", Column::StrList(hccs))
-        .with("score", Column::Float(scores))
+        .with("score", Column::Float(scores)))
 }
 
 /// HCCs and score of one patient's code list (used by the network-level risk table).

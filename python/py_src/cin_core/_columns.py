@@ -1,8 +1,9 @@
 """Turning what a notebook holds (lists, numpy, pandas, polars, pyarrow) into columns for Rust.
 
-Strings go to Rust as Arrow buffers (offsets, UTF-8 bytes, validity) when pyarrow is present:
-pandas >= 3 and pyarrow keep strings that way already, so no Python string object is touched and
-nothing is copied. Without pyarrow a list of str is passed.
+Strings go to Rust as Arrow buffers when pyarrow is present: offsets, UTF-8 bytes and validity
+(pandas >= 3 and pyarrow keep strings that way), or 16-byte string views and their data buffers
+(polars keeps strings that way). No Python string object is touched and nothing is copied.
+Without pyarrow a list of str is passed.
 """
 
 from __future__ import annotations
@@ -32,34 +33,75 @@ def pick_column(frame: Any, name: Optional[str], role: str) -> Any:
         raise InvalidInputError(f"the DataFrame has no column {name!r} for {role}") from None
 
 
-def _arrow_strings(values: Any, pa: Any) -> Any:
-    """A pyarrow string / large_string Array for ``values``, zero-copy where the input allows."""
-    if hasattr(values, "to_arrow") and not isinstance(values, (pa.Array, pa.ChunkedArray)):
-        arr = values.to_arrow()  # polars Series
+def _polars_arrow(series: Any) -> Any:
+    """A polars Series as Arrow without copying: its chunks as they are, in polars' own
+    string-view layout where polars can (``Series.to_arrow`` would join the chunks)."""
+    import polars as pl
+
+    frame = series.to_frame()
+    try:
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    except (AttributeError, TypeError):  # polars < 1.1
+        table = frame.to_arrow()
+    return table.column(0)
+
+
+def _is_view(pa: Any, t: Any) -> bool:
+    return hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t)
+
+
+def _arrow_chunks(values: Any, pa: Any) -> List[Any]:
+    """``values`` as pyarrow string / large_string / string_view Arrays (a chunked input stays
+    in its chunks), zero-copy where the input allows."""
+    if hasattr(values, "to_frame") and hasattr(values, "n_chunks"):
+        arr = _polars_arrow(values)
     elif isinstance(values, (pa.Array, pa.ChunkedArray)):
         arr = values
     elif isinstance(values, np.ndarray) and values.dtype.kind in "iub":
         arr = pa.array(values.astype(str))
     else:
         arr = pa.array(values, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [_string_array(c, pa) for c in chunks]
+
+
+def _string_array(arr: Any, pa: Any) -> Any:
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     t = arr.type
-    if pa.types.is_integer(t):
+    if pa.types.is_integer(t) or pa.types.is_null(t):
         arr = arr.cast(pa.string())
-    elif hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t):
-        arr = arr.cast(pa.large_string())
-    elif pa.types.is_null(t):
-        arr = arr.cast(pa.string())
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or _is_view(pa, arr.type)):
         raise InvalidInputError(f"must be strings (got {arr.type})")
     return arr
 
 
+def _bytes(buf: Any) -> "np.ndarray[Any, Any]":
+    return np.frombuffer(buf, dtype=np.uint8) if buf is not None else np.zeros(0, np.uint8)
+
+
+def _arrow_payload(arr: Any, pa: Any) -> StrColumn:
+    """One Array's buffers, in place: ``("views", ...)`` or ``("arrow", ...)``."""
+    n = len(arr)
+    valid = None
+    if arr.null_count:
+        valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if _is_view(pa, arr.type):
+        _, views, *buffers = arr.buffers()
+        view_bytes = _bytes(views)[16 * arr.offset : 16 * (arr.offset + n)]
+        return "views", (view_bytes, [_bytes(b) for b in buffers], valid)
+    off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _, offsets, data = arr.buffers()
+    if offsets is None:  # an empty array may have no buffers
+        offs = np.zeros(n + 1, dtype=off_type)
+    else:
+        offs = np.frombuffer(offsets, dtype=off_type, count=n + 1 + arr.offset)[arr.offset :]
+    return "arrow", (offs, _bytes(data), valid)
+
+
 def string_column(values: Any, role: str) -> StrColumn:
-    """``("arrow", (offsets, data, valid))`` or ``("list", [str | None, ...])`` for Rust."""
+    """``("arrow", (offsets, data, valid))``, ``("views", (views, [data, ...], valid))``,
+    ``("chunks", [either of those, ...])`` or ``("list", [str | None, ...])`` for Rust."""
     if isinstance(values, (str, bytes)):
         raise InvalidInputError(f"{role} must be a column of strings, not a single string")
     try:
@@ -68,24 +110,15 @@ def string_column(values: Any, role: str) -> StrColumn:
         pa = None
     if pa is not None:
         try:
-            arr = _arrow_strings(values, pa)
+            chunks = _arrow_chunks(values, pa)
         except InvalidInputError as e:
             raise InvalidInputError(f"{role} {e}") from None
         except (TypeError, ValueError, pa.ArrowException):
-            arr = None  # mixed objects: the plain path below says what is wrong
-        if arr is not None:
-            n = len(arr)
-            off_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-            _, offsets, data = arr.buffers()
-            if offsets is None:  # an empty array may have no buffers
-                offs = np.zeros(n + 1, dtype=off_type)
-            else:
-                offs = np.frombuffer(offsets, dtype=off_type, count=n + 1 + arr.offset)[arr.offset :]
-            raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-            valid = None
-            if arr.null_count:
-                valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-            return "arrow", (offs, raw, valid)
+            chunks = None  # mixed objects: the plain path below says what is wrong
+        if chunks is not None:
+            if len(chunks) == 1:
+                return _arrow_payload(chunks[0], pa)
+            return "chunks", [_arrow_payload(c, pa) for c in chunks]
     out: List[Optional[str]] = []
     try:
         for v in values:
