@@ -132,6 +132,9 @@ pub struct Network {
     /// feeds (HL7 ADT) look a patient up per message and cannot rebuild the sorted index each time.
     live: FxHashMap<u32, LiveRows>,
     index: OnceCell<PatientIndex>,
+    /// Buffers [`Network::upsert_patient`] reuses: a real-time feed upserts a patient per
+    /// message, and two fresh vectors each time were a tenth of an ADT message's allocations.
+    upsert_scratch: (Vec<(Sym, Sym)>, Vec<u32>),
 }
 
 /// Unsorted per-patient rows kept current on every write (see [`Network::live_encounters`]).
@@ -218,13 +221,16 @@ impl Network {
     ) -> PatientIdx {
         self.touch();
         let id = self.strings.intern(input.id);
-        let idents: Vec<(Sym, Sym)> = input
-            .identifiers
-            .iter()
-            .filter(|(s, v)| !s.trim().is_empty() && !v.trim().is_empty())
-            .map(|(s, v)| (self.strings.intern(s.trim()), self.strings.intern(v.trim())))
-            .collect();
-        let mut matches: Vec<u32> = Vec::new();
+        let (mut idents, mut matches) = std::mem::take(&mut self.upsert_scratch);
+        idents.clear();
+        matches.clear();
+        idents.extend(
+            input
+                .identifiers
+                .iter()
+                .filter(|(s, v)| !s.trim().is_empty() && !v.trim().is_empty())
+                .map(|(s, v)| (self.strings.intern(s.trim()), self.strings.intern(v.trim()))),
+        );
         if !input.id.is_empty()
             && let Some(&p) = self.patient_by_id.get(&id)
         {
@@ -278,7 +284,7 @@ impl Network {
             self.patient_by_id.entry(id).or_insert(root);
         }
         let r = &mut self.patients[root as usize];
-        for key in idents {
+        for &key in &idents {
             if !r.identifiers.contains(&key) {
                 r.identifiers.push(key);
             }
@@ -294,6 +300,7 @@ impl Network {
         if !r.provenance.contains(&provenance) {
             r.provenance.push(provenance);
         }
+        self.upsert_scratch = (idents, matches);
         PatientIdx(root)
     }
 

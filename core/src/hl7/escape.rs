@@ -201,7 +201,9 @@ pub fn unescape<'a>(raw: &'a [u8], d: &Delimiters) -> Cow<'a, str> {
     };
     let Some(esc) = d.escape.filter(|_| escaped) else {
         // Valid UTF-8 (nearly always plain ASCII) is borrowed; only invalid bytes are replaced.
-        return String::from_utf8_lossy(raw);
+        // `from_utf8` first: its ASCII path is several times faster than the lossy decoder's.
+        return std::str::from_utf8(raw)
+            .map_or_else(|_| String::from_utf8_lossy(raw), Cow::Borrowed);
     };
     let mut out: Vec<u8> = Vec::with_capacity(raw.len());
     let mut i = 0;

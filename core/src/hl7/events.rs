@@ -15,8 +15,8 @@
 //! * Orders and prescriptions call the hooks in [`AlertHooks`] (duplicate tests, drug
 //!   interactions), written elsewhere.
 
-use super::ack::{AckCode, build_ack};
-use super::map::{Mapped, map_message};
+use super::ack::{AckCode, build_ack, build_ack_with};
+use super::map::{Mapped, map_message_with};
 use super::parse::{ErrorCode, IssueSeverity, ParseIssue, ParseOptions, parse};
 use crate::alert::{Alert, AlertKind, Severity};
 use crate::ingest::{IngestIssue, IngestReport};
@@ -218,7 +218,8 @@ impl Network {
             _ => self.add_feed(FeedKind::Hl7v2, source),
         };
         let before = report.issues.len();
-        let mapped = map_message(self, m, feed, source, &mut report);
+        let msh = m.msh().map(|s| s.field_table());
+        let mapped = map_message_with(self, m, msh.as_ref(), feed, source, &mut report);
         for i in &report.issues[before..] {
             issues.push(issue_from_ingest(i, mapped.rejected));
         }
@@ -242,7 +243,7 @@ impl Network {
         };
         Hl7Result {
             alerts,
-            ack: build_ack(Some(m), code, &issues),
+            ack: build_ack_with(Some(m), msh.as_ref(), code, &issues),
             report,
         }
     }
@@ -383,19 +384,20 @@ impl Network {
                         rule: Cow<'static, str>,
                         msg: String,
                         at: Timestamp| {
+                // In name order (see `Evidence::insert`).
                 let mut a = Alert::new(kind, sev, rule, msg)
-                    .with("patient_id", patient_id.clone())
                     .with("encounter_id", enc_id.clone())
-                    .with("setting", enc.setting.as_str())
-                    .with("time", time_text(at))
                     .with("message_type", mapped.kind.clone());
                 if let Some(o) = enc.org {
                     a = a.with("organization", self.org_id(o));
                 }
-                a.with(
-                    "recipients",
-                    filter_recipients(&candidates, kind, &opts.subscriptions),
-                )
+                a.with("patient_id", patient_id.clone())
+                    .with(
+                        "recipients",
+                        filter_recipients(&candidates, kind, &opts.subscriptions),
+                    )
+                    .with("setting", enc.setting.as_str())
+                    .with("time", time_text(at))
             };
             if admit_event {
                 let what = if enc.setting == Setting::Emergency {

@@ -27,7 +27,7 @@
 //! `EMERGENCY`/`ER`/`ED`/`EMER` emergency, `OBS`/`OBSERVATION` observation, `SNF`, `HH`/`HOME`
 //! home health, `HOSPICE`; anything else (e.g. `ff`) is `Other` with an issue.
 
-use super::parse::{Field, Message, ParseOptions, Segment, parse, trim_cow};
+use super::parse::{Field, FieldTable, Message, ParseOptions, Segment, parse, trim_cow};
 use crate::ascii_case::upper_cow;
 use crate::code::CodeSystem;
 use crate::error::{CinError, Location, Result};
@@ -206,14 +206,26 @@ pub fn map_message(
     source: &str,
     report: &mut IngestReport,
 ) -> Mapped {
+    let msh = m.msh().map(|s| s.field_table());
+    map_message_with(net, m, msh.as_ref(), feed, source, report)
+}
+
+/// [`map_message`] with the message's MSH already split (`None` when it has none): the type,
+/// trigger, sender and time below all read it, and the real-time path's ACK reads it too.
+pub fn map_message_with(
+    net: &mut Network,
+    m: &Message<'_>,
+    msh: Option<&FieldTable<'_>>,
+    feed: FeedIdx,
+    source: &str,
+    report: &mut IngestReport,
+) -> Mapped {
     let mut ctx = Ctx {
         source,
         index: m.index,
         report,
     };
-    // MSH split once: the type, trigger, sender and time below all read it.
-    let msh = m.msh().map(|s| s.field_table());
-    let msh_field = |n: usize| match &msh {
+    let msh_field = |n: usize| match msh {
         Some(t) => t.get(n),
         None => Field {
             raw: &[],
@@ -442,20 +454,21 @@ fn map_patient(
         );
         return None;
     }
-    let id = [&*idents[0].0, &*idents[0].1].join("|");
     let birth = ts_checked_in(&pt, pid, 7, ctx);
     let sex = Sex::parse(&pt.get(8).value());
     let death = ts_checked_in(&pt, pid, 29, ctx);
     let deceased = pt.get(30).value().eq_ignore_ascii_case("Y") || death.is_some();
-    let input = PatientInput {
-        id: &id,
-        identifiers: idents.iter().map(|(s, v)| (&**s, &**v)).collect(),
-        birth_date: birth,
-        sex,
-        deceased,
-        death_date: death,
-    };
-    Some(net.upsert_patient(&input, prov))
+    Some(with_key(&[&idents[0].0, "|", &idents[0].1], |id| {
+        let input = PatientInput {
+            id,
+            identifiers: idents.iter().map(|(s, v)| (&**s, &**v)).collect(),
+            birth_date: birth,
+            sex,
+            deceased,
+            death_date: death,
+        };
+        net.upsert_patient(&input, prov)
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -487,10 +500,12 @@ fn map_visit(
     let visit = trim_cow(pv.get(19).comp(1).text());
     let admit = ts_checked_in(&pv, pv1, 44, ctx);
     let discharge = ts_checked_in(&pv, pv1, 45, ctx);
+    // The key is interned once for the look-up, the new record's id and the upsert.
     let key = if !visit.is_empty() {
-        ["hl7:enc:", facility, ":", &visit].concat()
+        with_key(&["hl7:enc:", facility, ":", &visit], |k| net.intern(k))
     } else if let Some(a) = admit {
-        format!("hl7:enc:{facility}:{}:{a}", net.patient_id(patient))
+        let key = format!("hl7:enc:{facility}:{}:{a}", net.patient_id(patient));
+        net.intern(&key)
     } else if code == "ADT" && !class.is_empty() {
         ctx.issue(
             &seg_path(pv1, 19),
@@ -508,10 +523,9 @@ fn map_visit(
         prov.org
     };
     let attending = practitioner(net, pv.get(7), facility, org_idx, prov);
-    // The key is interned once for the look-up, the new record's id and the upsert.
-    let key = net.intern(&key);
     let existing = net.encounter_at(key).map(|e| net.encounter(e).clone());
-    let mut enc = existing.clone().unwrap_or_else(|| Encounter {
+    let is_new = existing.is_none();
+    let mut enc = existing.unwrap_or_else(|| Encounter {
         id: key,
         patient,
         setting: setting.unwrap_or(Setting::Other),
@@ -531,7 +545,7 @@ fn map_visit(
     if let Some(a) = admit {
         enc.start = a;
     }
-    if existing.is_none() && admit.is_none() && event_time.is_none() {
+    if is_new && admit.is_none() && event_time.is_none() {
         ctx.issue(&seg_path(pv1, 44), "no admit time (PV1-44, EVN, MSH-7)");
     }
     if org_idx.is_some() {
@@ -593,15 +607,16 @@ fn map_dg1(
     prov: Provenance,
     ctx: &mut Ctx<'_>,
 ) {
-    let f = dg1.field(3);
-    let Some((raw, display, mut system)) = coded(f) else {
+    // Split once: four fields are read, the last of them DG1-15.
+    let fields = dg1.field_table();
+    let Some((raw, display, mut system)) = coded(fields.get(3)) else {
         ctx.issue(&seg_path(dg1, 3), "diagnosis without a code");
         ctx.report.skipped("DG1");
         return;
     };
     if system == CodeSystem::Other {
         // Legacy DG1-2 diagnosis coding method (`I9`, `I10`).
-        let legacy = CodeSystem::from_name(&dg1.field(2).value());
+        let legacy = CodeSystem::from_name(&fields.get(2).value());
         if legacy != CodeSystem::Other {
             system = legacy;
         } else {
@@ -615,8 +630,8 @@ fn map_dg1(
         ctx.report.skipped("DG1");
         return;
     };
-    let principal = dg1.field(15).value() == "1";
-    let onset = ts(dg1.field(5)).or(time);
+    let principal = fields.get(15).value() == "1";
+    let onset = ts(fields.get(5)).or(time);
     // A01, A08 and A03 of one visit usually repeat the same DG1s: record each code once per
     // encounter (a later message may still promote it to principal).
     if let Some(e) = enc {
