@@ -178,10 +178,15 @@ impl Timestamp {
     /// Parses HL7 v2 DTM/TS: `YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]`; a component TS may carry
     /// `^precision`, which is ignored.
     pub fn parse_hl7(s: &str) -> Option<Self> {
+        Self::parse_hl7_bytes(s.trim().as_bytes())
+    }
+
+    /// [`Timestamp::parse_hl7`] on bytes as they sit in a message (already trimmed), so a
+    /// field need not be made text first.
+    pub fn parse_hl7_bytes(b: &[u8]) -> Option<Self> {
         // One pass over the bytes (every HL7 message carries several of these): the date is
         // the leading run of digits, which must end the text or be followed by the precision
         // (`^`), the fraction (`.`) or the offset (`+`/`-`); whatever follows is ignored.
-        let b = s.trim().as_bytes();
         let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
         if !(4..=14).contains(&n)
             || n % 2 != 0
