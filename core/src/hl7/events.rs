@@ -410,7 +410,8 @@ impl Network {
                         AlertKind::Admission,
                         Severity::Info,
                         Cow::Borrowed("hl7_adt_admission_notification"),
-                        format!("{what} ({})", mapped.kind),
+                        // Joined rather than formatted: built for every admission.
+                        [what, " (", &mapped.kind, ")"].concat(),
                         enc.start,
                     )
                     .source(COP_SOURCE),
@@ -467,11 +468,14 @@ impl Network {
                         AlertKind::Discharge,
                         Severity::Info,
                         Cow::Borrowed("hl7_adt_discharge_notification"),
-                        format!(
-                            "Discharge from {} care ({})",
+                        [
+                            "Discharge from ",
                             enc.setting.as_str(),
-                            mapped.kind
-                        ),
+                            " care (",
+                            &mapped.kind,
+                            ")",
+                        ]
+                        .concat(),
                         at,
                     )
                     .source(COP_SOURCE)

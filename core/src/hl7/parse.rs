@@ -509,11 +509,23 @@ impl<'a> Field<'a> {
 /// Field text trimmed, still borrowed from the message when it was (no allocation for the
 /// usual field without escapes).
 pub fn trim_cow(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !needs_trim(&text) {
+        return text;
+    }
     match text {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
         Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
         Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
     }
+}
+
+/// Whether `s` may start or end with whitespace: not when both ends are printable ASCII (no
+/// whitespace there), which settles nearly every field without `str::trim`'s char decoding.
+#[inline]
+fn needs_trim(s: &str) -> bool {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+    let b = s.as_bytes();
+    !(printable(b.first()) && printable(b.last()))
 }
 
 /// One message: its MSH and following segments.
@@ -1123,6 +1135,31 @@ mod tests {
         }
         // A new message starts counting again.
         assert_eq!(p.messages[1].segments[1].ordinal, 1);
+    }
+
+    #[test]
+    fn trim_cow_trims_like_str_trim() {
+        for text in [
+            "",
+            " ",
+            "A",
+            " A1 ",
+            "\u{b}x\u{b}",
+            "\u{a0}x\u{a0}",
+            "é",
+            "x\t",
+            "~",
+            "a b",
+        ] {
+            let borrowed = trim_cow(Cow::Borrowed(text));
+            assert_eq!(borrowed, text.trim(), "{text:?}");
+            assert!(matches!(borrowed, Cow::Borrowed(_)));
+            assert_eq!(
+                trim_cow(Cow::Owned(text.to_string())),
+                text.trim(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
