@@ -113,16 +113,8 @@ enum Layout<'a> {
     },
     Views {
         views: &'a [u8],
-        buffers: Vec<ViewBuffer<'a>>,
+        buffers: Vec<&'a [u8]>,
     },
-}
-
-/// A `string_view` data buffer: Arrow asks only that each viewed slice be UTF-8, so a buffer
-/// that is not UTF-8 as a whole is kept as bytes and its (checked) slices converted per read.
-#[derive(Clone, Copy)]
-enum ViewBuffer<'a> {
-    Text(&'a str),
-    Bytes(&'a [u8]),
 }
 
 /// Bytes in a `string_view` view: length (4), then either the string inline (up to 12) or a
@@ -204,9 +196,11 @@ impl<'a> Utf8Column<'a> {
         }
         let rows = views.len() / VIEW_BYTES;
         check_validity(role, valid, rows)?;
-        let buffers: Vec<ViewBuffer<'a>> = buffers
+        // Arrow asks only that each viewed slice be UTF-8: a buffer that is UTF-8 as a whole
+        // (the usual case) needs only its slices' ends checked, any other each slice.
+        let whole: Vec<Option<&str>> = buffers
             .iter()
-            .map(|b| std::str::from_utf8(b).map_or(ViewBuffer::Bytes(b), ViewBuffer::Text))
+            .map(|b| std::str::from_utf8(b).ok())
             .collect();
         for (row, view) in views.chunks_exact(VIEW_BYTES).enumerate() {
             if valid.is_some_and(|v| !v[row]) {
@@ -214,23 +208,26 @@ impl<'a> Utf8Column<'a> {
             }
             let ok = match decode_view(view) {
                 View::Inline(inline) => all_ascii(view) || std::str::from_utf8(inline).is_ok(),
-                View::Stored { buffer, start, len } => match buffers.get(buffer) {
-                    Some(ViewBuffer::Text(text)) => start
-                        .checked_add(len)
-                        .is_some_and(|end| text.get(start..end).is_some()),
-                    Some(ViewBuffer::Bytes(bytes)) => start
-                        .checked_add(len)
-                        .and_then(|end| bytes.get(start..end))
-                        .is_some_and(|s| std::str::from_utf8(s).is_ok()),
-                    None => false,
-                },
+                View::Stored { buffer, start, len } => {
+                    let end = start.checked_add(len);
+                    match (buffers.get(buffer), whole.get(buffer)) {
+                        (_, Some(Some(text))) => end.is_some_and(|e| text.get(start..e).is_some()),
+                        (Some(bytes), _) => end
+                            .and_then(|e| bytes.get(start..e))
+                            .is_some_and(|s| std::str::from_utf8(s).is_ok()),
+                        (None, _) => false,
+                    }
+                }
             };
             if !ok {
                 return Err(bad_row(role, row));
             }
         }
         Ok(Self::whole(Piece {
-            layout: Layout::Views { views, buffers },
+            layout: Layout::Views {
+                views,
+                buffers: buffers.to_vec(),
+            },
             valid,
         }))
     }
@@ -266,14 +263,17 @@ impl<'a> Utf8Column<'a> {
         }
     }
 
-    /// The piece holding `row` (below the row count) of a chunked column.
+    /// The piece holding `row` (below the row count) and the row's number in it.
     #[inline(always)]
-    fn piece_of(&self, row: usize) -> usize {
+    fn locate(&self, row: usize) -> (&Piece<'a>, usize) {
+        if let [piece] = self.pieces.as_slice() {
+            return (piece, row);
+        }
         let mut p = self.block_piece[row >> BLOCK_SHIFT] as usize;
         while self.starts[p + 1] <= row {
             p += 1;
         }
-        p
+        (&self.pieces[p], row - self.starts[p])
     }
 
     fn whole(piece: Piece<'a>) -> Self {
@@ -313,19 +313,13 @@ impl StrColumn for Utf8Column<'_> {
     }
     #[inline(always)]
     fn str_at(&self, row: usize) -> &str {
-        if let [piece] = self.pieces.as_slice() {
-            return piece.str_at(row);
-        }
-        let p = self.piece_of(row);
-        self.pieces[p].str_at(row - self.starts[p])
+        let (piece, row) = self.locate(row);
+        piece.str_at(row)
     }
     #[inline(always)]
     fn bytes_at(&self, row: usize) -> &[u8] {
-        if let [piece] = self.pieces.as_slice() {
-            return piece.bytes_at(row);
-        }
-        let p = self.piece_of(row);
-        self.pieces[p].bytes_at(row - self.starts[p])
+        let (piece, row) = self.locate(row);
+        piece.bytes_at(row)
     }
 }
 
@@ -350,44 +344,24 @@ impl Piece<'_> {
             Layout::Views { views, buffers } => {
                 match decode_view(&views[row * VIEW_BYTES..(row + 1) * VIEW_BYTES]) {
                     View::Inline(inline) => inline,
-                    View::Stored { buffer, start, len } => {
-                        let bytes = match buffers.get(buffer) {
-                            Some(ViewBuffer::Text(text)) => text.as_bytes(),
-                            Some(ViewBuffer::Bytes(bytes)) => bytes,
-                            None => b"",
-                        };
-                        bytes.get(start..start.saturating_add(len)).unwrap_or(b"")
-                    }
+                    View::Stored { buffer, start, len } => buffers
+                        .get(buffer)
+                        .and_then(|b| b.get(start..start.saturating_add(len)))
+                        .unwrap_or(b""),
                 }
             }
         }
     }
 
+    /// The row as text: sliced from the checked text for offsets; for views, the (checked)
+    /// bytes made text again, which the row loops avoid by reading bytes.
     #[inline(always)]
     fn str_at(&self, row: usize) -> &str {
-        if self.valid.is_some_and(|v| !v[row]) {
-            return "";
-        }
         match &self.layout {
-            Layout::Offsets { offsets, data } => {
+            Layout::Offsets { offsets, data } if self.valid.is_none_or(|v| v[row]) => {
                 data.get(offsets.at(row)..offsets.at(row + 1)).unwrap_or("")
             }
-            Layout::Views { views, buffers } => {
-                let view = &views[row * VIEW_BYTES..(row + 1) * VIEW_BYTES];
-                match decode_view(view) {
-                    View::Inline(inline) => std::str::from_utf8(inline).unwrap_or(""),
-                    View::Stored { buffer, start, len } => match buffers.get(buffer) {
-                        Some(ViewBuffer::Text(text)) => {
-                            text.get(start..start.saturating_add(len)).unwrap_or("")
-                        }
-                        Some(ViewBuffer::Bytes(bytes)) => bytes
-                            .get(start..start.saturating_add(len))
-                            .and_then(|s| std::str::from_utf8(s).ok())
-                            .unwrap_or(""),
-                        None => "",
-                    },
-                }
-            }
+            _ => std::str::from_utf8(self.bytes_at(row)).unwrap_or(""),
         }
     }
 }

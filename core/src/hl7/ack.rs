@@ -34,18 +34,10 @@ impl AckCode {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// `YYYYMMDDHHMMSS` of `t`, appended to `out` (MSH-7 and the stem of the ACK's MSH-10): the
-/// digits are written into one buffer and appended at once (the formatting machinery, then
-/// digit-by-digit pushes, were a tenth of the cost of an ACK).
+/// `YYYYMMDDHHMMSS` of `t`, appended to `out` (MSH-7 and the stem of the ACK's MSH-10).
 fn push_hl7_time(out: &mut String, t: Timestamp) {
     let (y, m, d) = t.ymd();
-    if !(0..=9999).contains(&y) {
-        let _ = write!(out, "{y:04}{m:02}{d:02}000000");
-        return;
-    }
     let secs = t.0.rem_euclid(86_400);
-    let mut buf = [b'0'; 14];
-    let mut at = 0;
     for (v, width) in [
         (y, 4),
         (i64::from(m), 2),
@@ -54,17 +46,12 @@ fn push_hl7_time(out: &mut String, t: Timestamp) {
         (secs / 60 % 60, 2),
         (secs % 60, 2),
     ] {
-        let mut v = v;
-        for i in (at..at + width).rev() {
-            buf[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        at += width;
+        push_digits(out, v, width);
     }
-    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
-/// `v` in decimal, zero-padded to `width` (never cut).
+/// `v` in decimal, zero-padded to `width`, never cut: written into a buffer and appended at once
+/// (the formatting machinery, then pushes digit by digit, were a tenth of the cost of an ACK).
 fn push_digits(out: &mut String, v: i64, width: usize) {
     if v < 0 {
         let _ = write!(out, "{v:0width$}");

@@ -108,13 +108,13 @@ fn ts(f: Field<'_>) -> Option<Timestamp> {
     }
     // Read in place when there is no escape to replace (always, in practice); otherwise, or
     // when that fails, as text as before.
-    let raw = f.comp(1).raw;
-    if f.delimiters.escape.is_none_or(|e| !raw.contains(&e))
-        && let Some(t) = Timestamp::parse_hl7_bytes(raw.trim_ascii())
+    let first = f.comp(1);
+    if f.delimiters.escape.is_none_or(|e| !first.raw.contains(&e))
+        && let Some(t) = Timestamp::parse_hl7_bytes(first.raw.trim_ascii())
     {
         return Some(t);
     }
-    Timestamp::parse_hl7(&f.comp(1).text())
+    Timestamp::parse_hl7(&first.text())
 }
 
 fn ts_checked_in(
